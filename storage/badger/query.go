@@ -1,0 +1,195 @@
+package badger
+
+import (
+	"bytes"
+	"context"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+)
+
+// QueryRecords implements dwn.MessageStore. Each filter becomes a stream of index
+// suffixes in sort order: a leapfrog join over the index ranges of its equality
+// conditions (or the all-records index when it has none). The streams of the filters are
+// merged, duplicates dropped, and every candidate is checked against its filter's full
+// conditions before it is returned. Work is bounded by the limit, not the tenant size,
+// whenever the equality conditions are selective.
+func (s *Store) QueryRecords(ctx context.Context, tenant string, q *dwn.Query) (*dwn.Page, error) {
+	page := &dwn.Page{}
+	err := s.db.View(func(txn *badgerdb.Txn) error {
+		sortTag := byte(sortCreated)
+		if q.Sort == dwn.SortDatePublished {
+			sortTag = sortPublished
+		}
+		var start []byte
+		strict := false
+		if q.Cursor != nil {
+			v, _ := q.Cursor.Value.(string)
+			start, strict = indexSuffix(v, q.Cursor.MessageCID), true
+		} else if q.Descending {
+			start = []byte{0xff}
+		}
+		streams := make([]*joinStream, 0, len(q.Filters))
+		for i := range q.Filters {
+			js, err := newJoinStream(txn, tenant, &q.Filters[i], sortTag, q.Descending)
+			if err != nil {
+				return err
+			}
+			defer js.close()
+			js.advance(start, strict)
+			streams = append(streams, js)
+		}
+		want := q.Limit
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			// Pick the stream whose head comes first in sort order.
+			var best *joinStream
+			for _, js := range streams {
+				if js.head == nil {
+					continue
+				}
+				if best == nil || before(js.head, best.head, q.Descending) {
+					best = js
+				}
+			}
+			if best == nil {
+				return nil
+			}
+			head := best.head
+			// Advance every stream positioned on the same entry (dedupe).
+			matched := false
+			var msg *dwn.StoredMessage
+			for _, js := range streams {
+				if js.head == nil || !bytes.Equal(js.head, head) {
+					continue
+				}
+				if !matched {
+					_, cid := splitSuffix(head)
+					m, err := getMessage(txn, tenant, cid, true)
+					if err != nil {
+						return err
+					}
+					if js.filter.Match(m.Indexes) {
+						matched, msg = true, m
+					}
+				}
+				js.advance(head, true)
+			}
+			if !matched {
+				continue
+			}
+			// Check the other filters too: a message matched by any filter is returned.
+			if want > 0 && len(page.Entries) == want {
+				last := page.Entries[len(page.Entries)-1]
+				sv, _ := last.Indexes[q.Sort.IndexName()].(string)
+				page.Cursor = &dwn.Cursor{MessageCID: last.CID, Value: sv}
+				return nil
+			}
+			page.Entries = append(page.Entries, *msg)
+		}
+	})
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.QueryRecords", err)
+	}
+	return page, nil
+}
+
+func before(a, b []byte, desc bool) bool {
+	c := bytes.Compare(a, b)
+	if desc {
+		return c > 0
+	}
+	return c < 0
+}
+
+// joinStream yields, in sort order, the index suffixes present in every one of its
+// index ranges.
+type joinStream struct {
+	filter *dwn.Filter
+	ranges []*indexRange
+	desc   bool
+	head   []byte // current suffix, nil when exhausted
+}
+
+type indexRange struct {
+	it     *badgerdb.Iterator
+	prefix []byte
+	desc   bool
+}
+
+func newJoinStream(txn *badgerdb.Txn, tenant string, f *dwn.Filter, sortTag byte, desc bool) (*joinStream, error) {
+	js := &joinStream{filter: f, desc: desc}
+	addRange := func(prop string, v any) bool {
+		p, ok := indexPrefix(tenant, prop, v, sortTag)
+		if !ok {
+			return false
+		}
+		it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: p, Reverse: desc, PrefetchValues: false})
+		js.ranges = append(js.ranges, &indexRange{it: it, prefix: p, desc: desc})
+		return true
+	}
+	for prop, v := range f.Equal {
+		if notIndexed[prop] {
+			continue
+		}
+		addRange(prop, v)
+	}
+	for prop, p := range f.Prefix {
+		// contextIds are indexed by their segment prefixes; other prefixes (tag
+		// startsWith) are checked per candidate.
+		if prop == "contextId" {
+			addRange(prop, p)
+		}
+	}
+	if len(js.ranges) == 0 {
+		addRange("", nil)
+	}
+	return js, nil
+}
+
+func (js *joinStream) close() {
+	for _, r := range js.ranges {
+		r.it.Close()
+	}
+}
+
+// seek positions the range at the first suffix at or after target in its order (strictly
+// after when strict) and returns it, or nil when the range is exhausted.
+func (r *indexRange) seek(target []byte, strict bool) []byte {
+	k := make([]byte, 0, len(r.prefix)+len(target))
+	k = append(append(k, r.prefix...), target...)
+	r.it.Seek(k)
+	if strict && r.it.Valid() && bytes.Equal(r.it.Item().Key(), k) {
+		r.it.Next()
+	}
+	if !r.it.Valid() {
+		return nil
+	}
+	return r.it.Item().KeyCopy(nil)[len(r.prefix):]
+}
+
+// advance moves the stream to the first common suffix at or after target (strictly
+// after when strict): the leapfrog join.
+func (js *joinStream) advance(target []byte, strict bool) {
+	if target == nil {
+		target = []byte{}
+	}
+	i, agreed := 0, 0
+	for agreed < len(js.ranges) {
+		s := js.ranges[i].seek(target, strict)
+		if s == nil {
+			js.head = nil
+			return
+		}
+		if bytes.Equal(s, target) && !strict {
+			agreed++
+		} else {
+			target, strict, agreed = s, false, 1
+		}
+		i = (i + 1) % len(js.ranges)
+	}
+	js.head = target
+}

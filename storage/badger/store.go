@@ -1,0 +1,638 @@
+// Package badger is the Badger-backed implementation of dwn.MessageStore and
+// dwn.DataStore: messages, record states, query indexes, the event log, data references
+// and the embedded blob store of one dwnd, in one Badger database.
+//
+// # Key layout
+//
+// Every key starts with a one-byte keyspace tag and, except for global metadata, the
+// length-prefixed tenant DID (see keys.go). Query indexes hold one entry per
+// (property, value, sort property) of each queryable record, with the sort value and the
+// messageCid last, so that a query is a seek and a bounded iteration; several equality
+// conditions are answered by a leapfrog join of their index ranges. Tags are multi-valued
+// (one entry per value) and contextIds are indexed by each of their segment prefixes.
+//
+// # Atomicity
+//
+// ApplyRecord writes the message, the record state, the index changes, the event-log
+// entry, child links and data-reference counts in one Badger transaction. Blob bytes are
+// written before that transaction under a pending marker; a blob that no committed data
+// reference names is deleted at the next start, so a crash leaves nothing half-present.
+package badger
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	badgerdb "github.com/dgraph-io/badger/v4"
+
+	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+)
+
+// Options configure a Store. The zero value gives the defaults.
+type Options struct {
+	// InMemory keeps everything in memory (tests only).
+	InMemory bool
+	// MemTableSize is Badger's memtable size in bytes; default 16 MiB. Larger values
+	// absorb write bursts better and cost memory.
+	MemTableSize int64
+	// BlockCacheSize is Badger's block cache in bytes; default 32 MiB.
+	BlockCacheSize int64
+	// SyncWrites makes every commit wait for fsync. Default false: commits survive a
+	// process crash (the OS keeps the written pages), not a power loss.
+	SyncWrites bool
+	// Logger receives store events; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is a dwn.MessageStore and dwn.DataStore on Badger.
+type Store struct {
+	db  *badgerdb.DB
+	log *slog.Logger
+
+	mu      sync.Mutex
+	tenants map[string]*tenantState
+
+	gcKick chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+type tenantState struct {
+	mu      sync.Mutex // serializes commits so event sequence numbers commit in order
+	loaded  bool
+	nextSeq uint64
+}
+
+var (
+	_ dwn.MessageStore = (*Store)(nil)
+	_ dwn.DataStore    = (*Store)(nil)
+)
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string, o Options) (*Store, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MemTableSize <= 0 {
+		o.MemTableSize = 16 << 20
+	}
+	if o.BlockCacheSize <= 0 {
+		o.BlockCacheSize = 32 << 20
+	}
+	bo := badgerdb.DefaultOptions(dir).
+		WithInMemory(o.InMemory).
+		WithLogger(nil).
+		WithSyncWrites(o.SyncWrites).
+		WithMemTableSize(o.MemTableSize).
+		WithNumMemtables(3).
+		WithBlockCacheSize(o.BlockCacheSize).
+		WithValueThreshold(32 << 10).
+		WithNumVersionsToKeep(1).
+		WithNumCompactors(2)
+	if o.InMemory {
+		bo.Dir, bo.ValueDir = "", ""
+	}
+	db, err := badgerdb.Open(bo)
+	if err != nil {
+		return nil, fmt.Errorf("storage/badger: open %s: %w", dir, err)
+	}
+	s := &Store{db: db, log: o.Logger, tenants: map[string]*tenantState{},
+		gcKick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if err := s.checkVersion(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.recoverUploads(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	go s.gcLoop()
+	s.kickGC()
+	return s, nil
+}
+
+func (s *Store) checkVersion() error {
+	return s.db.Update(func(txn *badgerdb.Txn) error {
+		item, err := txn.Get(metaVersionKey)
+		if errors.Is(err, badgerdb.ErrKeyNotFound) {
+			return txn.Set(metaVersionKey, binary.BigEndian.AppendUint32(nil, formatVersion))
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if len(v) != 4 || binary.BigEndian.Uint32(v) != formatVersion {
+			return fmt.Errorf("storage/badger: data directory has layout version %x, this dwnd reads version %d; use the dwnd release that wrote it or start with an empty --data directory", v, formatVersion)
+		}
+		return nil
+	})
+}
+
+// Close stops background work and closes the database.
+func (s *Store) Close() error {
+	close(s.stop)
+	<-s.done
+	return s.db.Close()
+}
+
+func (s *Store) tenant(t string) *tenantState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := s.tenants[t]
+	if ts == nil {
+		ts = &tenantState{}
+		s.tenants[t] = ts
+	}
+	return ts
+}
+
+func notFound(what string) error { return &dwn.Error{Kind: dwn.NotFound, Message: what + " not found"} }
+
+// recordState is the stored form of dwn.RecordState.
+type recordState struct {
+	Initial   string       `json:"i"`
+	Newest    string       `json:"n"`
+	Timestamp string       `json:"t"`
+	Delete    bool         `json:"d,omitempty"`
+	Queryable bool         `json:"q,omitempty"`
+	DataCID   string       `json:"c,omitempty"`
+	DataSize  int64        `json:"s,omitempty"`
+	Data      *dwn.DataRef `json:"r,omitempty"`
+	ParentID  string       `json:"p,omitempty"`
+}
+
+func getJSON(txn *badgerdb.Txn, k []byte, v any) (bool, error) {
+	item, err := txn.Get(k)
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+func setJSON(txn *badgerdb.Txn, k []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return txn.Set(k, b)
+}
+
+// Record implements dwn.MessageStore.
+func (s *Store) Record(ctx context.Context, tenant, recordID string) (*dwn.RecordState, error) {
+	var st recordState
+	var found bool
+	err := s.db.View(func(txn *badgerdb.Txn) error {
+		var err error
+		found, err = getJSON(txn, key(ksRecord, tenant, recordID), &st)
+		return err
+	})
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Record", err)
+	}
+	if !found {
+		return nil, notFound("record")
+	}
+	return &dwn.RecordState{RecordID: recordID, InitialCID: st.Initial, NewestCID: st.Newest,
+		NewestTimestamp: st.Timestamp, NewestIsDelete: st.Delete, Queryable: st.Queryable,
+		DataCID: st.DataCID, DataSize: st.DataSize, Data: st.Data, ParentID: st.ParentID}, nil
+}
+
+// Message implements dwn.MessageStore.
+func (s *Store) Message(ctx context.Context, tenant, messageCID string) (*dwn.StoredMessage, error) {
+	var m *dwn.StoredMessage
+	err := s.db.View(func(txn *badgerdb.Txn) error {
+		var err error
+		m, err = getMessage(txn, tenant, messageCID, true)
+		return err
+	})
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Message", err)
+	}
+	return m, nil
+}
+
+func getMessage(txn *badgerdb.Txn, tenant, cid string, withIndexes bool) (*dwn.StoredMessage, error) {
+	item, err := txn.Get(key(ksMessage, tenant, cid))
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return nil, notFound("message")
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m *dwn.StoredMessage
+	err = item.Value(func(b []byte) error {
+		var err error
+		m, err = decodeMessage(cid, b, withIndexes)
+		return err
+	})
+	return m, err
+}
+
+// maxApplyRetries bounds retries of a transaction that lost a Badger conflict.
+const maxApplyRetries = 8
+
+// ApplyRecord implements dwn.MessageStore.
+func (s *Store) ApplyRecord(ctx context.Context, tenant string, u *dwn.RecordUpdate) error {
+	ts := s.tenant(tenant)
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	var err error
+	for range maxApplyRetries {
+		if err = ctx.Err(); err != nil {
+			return err
+		}
+		err = s.applyOnce(tenant, ts, u)
+		if !errors.Is(err, badgerdb.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return dwn.Wrap("storage/badger.ApplyRecord", err)
+	}
+	return nil
+}
+
+func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) error {
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	if !ts.loaded {
+		seq, err := lastSeq(txn, tenant)
+		if err != nil {
+			return err
+		}
+		ts.nextSeq, ts.loaded = seq+1, true
+	}
+	seq := ts.nextSeq
+	garbage := false
+	var old recordState
+	found, err := getJSON(txn, key(ksRecord, tenant, u.RecordID), &old)
+	if err != nil {
+		return err
+	}
+	if !found {
+		old = recordState{}
+	}
+	if old.Newest != u.ExpectNewestCID {
+		return &dwn.Error{Kind: dwn.Conflict, Message: "Conflict", Op: "record changed concurrently"}
+	}
+	if found {
+		if err := s.retire(txn, tenant, u.RecordID, &old); err != nil {
+			return err
+		}
+	}
+	// Data references: the record holds at most one.
+	newData := u.NewData
+	if newData != nil {
+		ref, dup, err := incRef(txn, tenant, newData)
+		if err != nil {
+			return err
+		}
+		if dup && ref.Blob != newData.Blob {
+			garbage = true
+		}
+		newData = ref
+	}
+	if found && old.Data != nil {
+		if err := s.decRef(txn, tenant, old.Data.DataCID); err != nil {
+			return err
+		}
+	}
+	if u.NewData != nil {
+		if err := txn.Delete(key(ksPending, tenant, u.NewData.Blob)); err != nil {
+			return err
+		}
+		if garbage {
+			if err := txn.Set(key(ksGarbage, tenant, u.NewData.Blob), nil); err != nil {
+				return err
+			}
+		}
+	}
+	// The message, its indexes and its event.
+	val, err := encodeMessage(&u.Message)
+	if err != nil {
+		return err
+	}
+	if err := txn.Set(key(ksMessage, tenant, u.Message.CID), val); err != nil {
+		return err
+	}
+	if u.Queryable {
+		keys := indexKeys(tenant, u.Message.CID, u.Message.Indexes)
+		for _, k := range keys {
+			if err := txn.Set(k, nil); err != nil {
+				return err
+			}
+		}
+		if err := txn.Set(key(ksIdxKeys, tenant, u.RecordID), encodeKeyList(keys)); err != nil {
+			return err
+		}
+	}
+	if err := txn.Set(seqKey(tenant, seq), []byte(u.Message.CID)); err != nil {
+		return err
+	}
+	if err := txn.Set(key(ksEventCID, tenant, u.Message.CID), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+		return err
+	}
+	initial := old.Initial
+	if !found {
+		initial = u.Message.CID
+		if u.ParentID != "" {
+			if err := txn.Set(key(ksChild, tenant, u.ParentID, u.RecordID), nil); err != nil {
+				return err
+			}
+		}
+	}
+	st := recordState{Initial: initial, Newest: u.Message.CID, Timestamp: u.Timestamp,
+		Delete: u.IsDelete, Queryable: u.Queryable, DataCID: u.DataCID, DataSize: u.DataSize,
+		Data: newData, ParentID: u.ParentID}
+	if !found {
+		st.ParentID = u.ParentID
+	} else {
+		st.ParentID = old.ParentID
+	}
+	if err := setJSON(txn, key(ksRecord, tenant, u.RecordID), &st); err != nil {
+		return err
+	}
+	if u.Prune {
+		if err := s.pruneChildren(txn, tenant, u.RecordID, 0); err != nil {
+			return err
+		}
+	}
+	if err := txn.Commit(); err != nil {
+		return err
+	}
+	ts.nextSeq = seq + 1
+	if garbage || (found && old.Data != nil) {
+		s.kickGC()
+	}
+	return nil
+}
+
+// retire undoes what the record's newest message contributed before it is superseded:
+// its query index entries go, and it is deleted unless it is the initial write, which
+// instead loses its inline data.
+func (s *Store) retire(txn *badgerdb.Txn, tenant, recordID string, old *recordState) error {
+	if old.Queryable {
+		if err := deleteIndexKeys(txn, tenant, recordID); err != nil {
+			return err
+		}
+	}
+	if old.Newest != old.Initial {
+		return deleteMessage(txn, tenant, old.Newest)
+	}
+	m, err := getMessage(txn, tenant, old.Initial, true)
+	if err != nil {
+		return err
+	}
+	if m.EncodedData != nil {
+		m.EncodedData = nil
+		val, err := encodeMessage(m)
+		if err != nil {
+			return err
+		}
+		return txn.Set(key(ksMessage, tenant, old.Initial), val)
+	}
+	return nil
+}
+
+func deleteIndexKeys(txn *badgerdb.Txn, tenant, recordID string) error {
+	k := key(ksIdxKeys, tenant, recordID)
+	item, err := txn.Get(k)
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var keys [][]byte
+	if err := item.Value(func(b []byte) error {
+		var err error
+		keys, err = decodeKeyList(b)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, ik := range keys {
+		if err := txn.Delete(ik); err != nil {
+			return err
+		}
+	}
+	return txn.Delete(k)
+}
+
+// deleteMessage removes a message and its event-log entry.
+func deleteMessage(txn *badgerdb.Txn, tenant, cid string) error {
+	if err := txn.Delete(key(ksMessage, tenant, cid)); err != nil {
+		return err
+	}
+	ek := key(ksEventCID, tenant, cid)
+	item, err := txn.Get(ek)
+	if errors.Is(err, badgerdb.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	seq, err := item.ValueCopy(nil)
+	if err != nil {
+		return err
+	}
+	if len(seq) == 8 {
+		if err := txn.Delete(seqKey(tenant, binary.BigEndian.Uint64(seq))); err != nil {
+			return err
+		}
+	}
+	return txn.Delete(ek)
+}
+
+// maxPruneDepth bounds recursion when pruning; protocol paths are at most 10 deep.
+const maxPruneDepth = 16
+
+// pruneChildren hard-deletes every descendant of recordID: messages, indexes, events,
+// record states and data references.
+func (s *Store) pruneChildren(txn *badgerdb.Txn, tenant, recordID string, depth int) error {
+	if depth > maxPruneDepth {
+		return fmt.Errorf("prune: records nested deeper than %d", maxPruneDepth)
+	}
+	prefix := key(ksChild, tenant, recordID, "")
+	var children []string
+	it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: prefix})
+	for it.Rewind(); it.Valid(); it.Next() {
+		children = append(children, string(it.Item().Key()[len(prefix):]))
+	}
+	it.Close()
+	for _, child := range children {
+		if err := s.pruneChildren(txn, tenant, child, depth+1); err != nil {
+			return err
+		}
+		var st recordState
+		found, err := getJSON(txn, key(ksRecord, tenant, child), &st)
+		if err != nil {
+			return err
+		}
+		if found {
+			if st.Queryable {
+				if err := deleteIndexKeys(txn, tenant, child); err != nil {
+					return err
+				}
+			}
+			if err := deleteMessage(txn, tenant, st.Initial); err != nil {
+				return err
+			}
+			if st.Newest != st.Initial {
+				if err := deleteMessage(txn, tenant, st.Newest); err != nil {
+					return err
+				}
+			}
+			if st.Data != nil {
+				if err := s.decRef(txn, tenant, st.Data.DataCID); err != nil {
+					return err
+				}
+			}
+			if err := txn.Delete(key(ksRecord, tenant, child)); err != nil {
+				return err
+			}
+		}
+		if err := txn.Delete(key(ksChild, tenant, recordID, child)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func incRef(txn *badgerdb.Txn, tenant string, ref *dwn.DataRef) (*dwn.DataRef, bool, error) {
+	k := key(ksDataRef, tenant, ref.DataCID)
+	var v dataRefValue
+	found, err := getJSON(txn, k, &v)
+	if err != nil {
+		return nil, false, err
+	}
+	if !found {
+		v = dataRefValue{Size: ref.Size, Blob: ref.Blob}
+	}
+	v.Refs++
+	if err := setJSON(txn, k, &v); err != nil {
+		return nil, false, err
+	}
+	return &dwn.DataRef{DataCID: ref.DataCID, Size: v.Size, Blob: v.Blob}, found, nil
+}
+
+func (s *Store) decRef(txn *badgerdb.Txn, tenant, dataCID string) error {
+	k := key(ksDataRef, tenant, dataCID)
+	var v dataRefValue
+	found, err := getJSON(txn, k, &v)
+	if err != nil || !found {
+		return err
+	}
+	v.Refs--
+	if v.Refs > 0 {
+		return setJSON(txn, k, &v)
+	}
+	if err := txn.Delete(k); err != nil {
+		return err
+	}
+	return txn.Set(key(ksGarbage, tenant, v.Blob), nil)
+}
+
+func lastSeq(txn *badgerdb.Txn, tenant string) (uint64, error) {
+	prefix := tenantPrefix(ksEvent, tenant, 0)
+	it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: prefix, Reverse: true})
+	defer it.Close()
+	it.Seek(append(append([]byte{}, prefix...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+	if !it.Valid() {
+		return 0, nil
+	}
+	k := it.Item().Key()
+	if len(k) < len(prefix)+8 {
+		return 0, errCorrupt
+	}
+	return binary.BigEndian.Uint64(k[len(prefix):]), nil
+}
+
+// indexKeys returns the query index keys of a queryable message.
+func indexKeys(tenant, cid string, ix dwn.Indexes) [][]byte {
+	type sortKey struct {
+		tag   byte
+		value string
+	}
+	var sorts []sortKey
+	if v, ok := ix["dateCreated"].(string); ok {
+		sorts = append(sorts, sortKey{sortCreated, v})
+	}
+	if pub, _ := ix["published"].(bool); pub {
+		if v, ok := ix["datePublished"].(string); ok {
+			sorts = append(sorts, sortKey{sortPublished, v})
+		}
+	}
+	var keys [][]byte
+	add := func(prop string, v any) {
+		for _, sk := range sorts {
+			p, ok := indexPrefix(tenant, prop, v, sk.tag)
+			if !ok {
+				return
+			}
+			keys = append(keys, append(p, indexSuffix(sk.value, cid)...))
+		}
+	}
+	add("", nil)
+	for prop, v := range ix {
+		if notIndexed[prop] {
+			continue
+		}
+		switch x := v.(type) {
+		case []any:
+			for _, e := range x {
+				add(prop, e)
+			}
+		case string:
+			if prop == "contextId" {
+				for _, p := range contextPrefixes(x) {
+					add(prop, p)
+				}
+				continue
+			}
+			add(prop, x)
+		default:
+			add(prop, x)
+		}
+	}
+	return keys
+}
+
+func (s *Store) kickGC() {
+	select {
+	case s.gcKick <- struct{}{}:
+	default:
+	}
+}
+
+// gcLoop deletes blobs marked as garbage and runs Badger's value-log GC.
+func (s *Store) gcLoop() {
+	defer close(s.done)
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.gcKick:
+			if err := s.collectGarbage(); err != nil {
+				s.log.Error("blob garbage collection failed", "err", err)
+			}
+		case <-tick.C:
+			for s.db.RunValueLogGC(0.5) == nil {
+			}
+		}
+	}
+}

@@ -243,7 +243,7 @@ type RecordUpdate struct {
 	DataSize int64
 	// NewData is the data reference of this write when its data is not inline; nil
 	// when the data is inline or unchanged (AddRef false).
-	NewData *DataRef
+	NewData  *DataRef
 	ParentID string
 	// Prune removes every descendant of the record (by parentId), with their data.
 	Prune bool

@@ -1,0 +1,95 @@
+// Command dwn is a command-line client for Decentralized Web Nodes: it keeps an identity
+// (a DID and its private key), writes, updates, queries, reads and deletes records, and
+// load-tests a DWN. It speaks the HTTP JSON-RPC wire format of the reference
+// @web5/dwn-server, so it works against dwnd and the reference server alike.
+//
+// Usage:
+//
+//	dwn id new [--method jwk|key] [--curve Ed25519|secp256k1|P-256] [--out FILE] [--force]
+//	dwn id show [--identity FILE]
+//	dwn write [--schema URI] [--data-format MIME] [--published] [--tag k=v]... [--recipient DID] FILE|-
+//	dwn update RECORDID [--data-format MIME] [--published[=false]] [--tag k=v]... [FILE|-]
+//	dwn query [--schema URI] [--record-id ID] [--protocol URI] [--protocol-path PATH] [--tag k=v]...
+//	          [--published true|false] [--sort createdAscending|createdDescending|publishedAscending|publishedDescending]
+//	          [--limit N] [--cursor JSON] [--all] [--with-data] [--anonymous]
+//	dwn read RECORDID [-o FILE] [--anonymous]
+//	dwn delete RECORDID [--prune]
+//	dwn bench --op write|read|query|query-cursor|query-tag [--n N] [--c C] [--size BYTES]
+//	          [--records R] [--server-pid PID] [--json]
+//	dwn help [COMMAND]
+//
+// The record commands (write, update, query, read, delete) also take:
+//
+//	--endpoint URL   the DWN (default $DWN_ENDPOINT, else http://127.0.0.1:3000)
+//	--identity FILE  the identity file (default $DWN_IDENTITY, else ~/.dwn/identity.json)
+//	--target DID     the tenant whose DWN is addressed (default: the identity's DID)
+//
+// Flags may come before or after the positional arguments; "--" ends the flags.
+//
+// # Identity
+//
+// "dwn id new" generates a key pair, derives a did:jwk (default) or did:key DID from it
+// and writes the identity file: a JSON object with the members "did", "kid" (the DID URL
+// of the signing key: did+"#0" for did:jwk, did+"#"+the method-specific id for did:key)
+// and "privateJwk". The file is created with mode 0600 (its directory, if created, 0700)
+// and is never overwritten without --force.
+//
+// # Records
+//
+// "dwn write" streams FILE twice: once to compute its dataCid, then as the request body,
+// so a file of any size is never held in memory; standard input ("-") is spooled to a
+// temporary file. It prints the recordId on standard output and the DWN status on
+// standard error. Tag values are parsed as JSON when they are a JSON number, boolean,
+// quoted string or array (--tag n=7 is the number 7, --tag 'n="7"' the string "7") and
+// are strings otherwise. Schema and protocol URIs are normalized as the reference
+// client does (example.com/x becomes http://example.com/x).
+//
+// "dwn update" reads the record as its owner to find its initial and latest writes, then
+// writes a newer version: new data if FILE is given (the current data otherwise), the
+// given tags (the current tags if no --tag) and publication state (the current one
+// unless --published is given).
+//
+// "dwn query" prints one JSON entry per line, without encodedData unless --with-data, and
+// the cursor, if more results exist, on standard error as "cursor: JSON", ready for
+// --cursor. --all follows cursors to the end. With no filter flag it lists every record
+// (it filters on dateCreated from 1970).
+//
+// "dwn read" streams the record's data to standard output or to the -o FILE.
+//
+// # Errors
+//
+// An error prints one line "dwn: <cause>" and "hint:" lines saying what to do next. A DWN
+// status other than 2xx is an error. The exit code is 1 for errors and 2 for usage errors.
+//
+// # Bench
+//
+// "dwn bench" is a load generator for any DWN. It creates a fresh did:jwk Ed25519
+// identity in memory and uses its DID as the tenant, signs every message before the clock
+// starts, then sends N requests from C workers and reports ops/s, latency percentiles,
+// errors (transport errors and unexpected DWN statuses), MiB/s of record data and, with
+// --server-pid, the server's peak resident memory. The operations are:
+//
+//	write         N RecordsWrite of --size random bytes (schema https://bench.example/schema,
+//	              tag bucket = i%100)
+//	read          N RecordsRead of random seeded records
+//	query         N RecordsQuery by schema, limit 20
+//	query-cursor  N RecordsQuery by schema, limit 20, from a cursor taken from a first page
+//	query-tag     N RecordsQuery by schema and tag bucket=7 (1% of the records), limit 20
+//
+// The read and query operations first seed --records records (written like the write
+// operation, with C workers). --json prints one JSON object with every number.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,96 @@
+// Command dwnd is the dwn-ipfs Decentralized Web Node server.
+//
+// Usage:
+//
+//	dwnd [--listen ADDR] [--data DIR] [flags]
+//
+// Every flag can also be set with an environment variable: DWND_ plus the flag name in
+// upper case with dashes as underscores (DWND_LISTEN, DWND_DATA, DWND_MAX_DATA_SIZE, …).
+// Flags win over the environment. dwnd prints the address it listens on when ready and
+// shuts down cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/dwn-ipfs/dwn-ipfs/dwn/node"
+	"github.com/dwn-ipfs/dwn-ipfs/dwn/server"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "dwnd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	var cfg server.Config
+	var logLevel string
+	var tenants string
+	fs := flag.NewFlagSet("dwnd", flag.ContinueOnError)
+	fs.StringVar(&cfg.Listen, "listen", server.DefaultListen, "TCP address to listen on")
+	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "directory for the database")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL reported by /info (default http://<listen address>)")
+	fs.Int64Var(&cfg.Node.MaxDataSize, "max-data-size", node.DefaultMaxDataSize, "largest record data in bytes")
+	fs.IntVar(&cfg.Node.MaxMessageSize, "max-message-size", node.DefaultMaxMessageSize, "largest message JSON in bytes")
+	fs.IntVar(&cfg.Node.MaxQueryLimit, "max-query-limit", 0, "cap on RecordsQuery page size (0: no cap, as the reference)")
+	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "largest HTTP request header (the dwn-request header) in bytes")
+	fs.StringVar(&tenants, "tenants", "", "comma-separated DIDs: serve only these tenants (default: any tenant)")
+	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: dwnd [flags]\n\nRuns a Decentralized Web Node on the given address.\nEvery flag can also be set as DWND_<FLAG> in the environment (for example DWND_LISTEN).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	if err := applyEnv(fs); err != nil {
+		return err
+	}
+	if tenants != "" {
+		for _, t := range strings.Split(tenants, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				cfg.Node.AllowedTenants = append(cfg.Node.AllowedTenants, t)
+			}
+		}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", logLevel)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Ready = func(addr string) { fmt.Printf("dwnd listening on http://%s\n", addr) }
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return server.Run(ctx, cfg, log)
+}
+
+// applyEnv sets every flag not given on the command line from DWND_<NAME>.
+func applyEnv(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		env := "DWND_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", env, v, e)
+			}
+		}
+	})
+	return err
+}

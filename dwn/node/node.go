@@ -1,0 +1,275 @@
+// Package node is the DWN message engine: it takes a tenant and a message (plus its data
+// stream), validates, authenticates and authorizes it exactly as the reference
+// @tbd54566975/dwn-sdk-js 0.5.2 does, applies it to a dwn.MessageStore and returns the
+// DWN reply. Transports (HTTP, websockets) live in dwn/server.
+//
+// # Processing order
+//
+// Every message goes through: the tenant gate, the presence of interface and method, the
+// JSON Schema of <Interface><Method>, then the method's handler, whose order of checks
+// follows the reference (dwn-protocol.md §5.4–§6) so that a message with several problems
+// gets the reference's status code.
+//
+// # Limits
+//
+// Config holds every limit with its default; limits are enforced before work is done.
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/dwn-ipfs/dwn-ipfs/did"
+	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+	"github.com/dwn-ipfs/dwn-ipfs/dwn/jws"
+	"github.com/dwn-ipfs/dwn-ipfs/schemas"
+)
+
+// Config holds the limits of a Node. Zero fields take the documented defaults.
+type Config struct {
+	// MaxMessageSize is the largest message JSON in bytes (default 1 MiB). Larger
+	// messages get 400 before they are parsed.
+	MaxMessageSize int
+	// MaxDataSize is the largest record data in bytes (default 1 GiB, the reference's
+	// advertised maxFileSize). A RecordsWrite whose dataSize is larger gets 400
+	// ("RecordsWriteDataSizeLimitExceeded") before any byte is read.
+	MaxDataSize int64
+	// MaxQueryLimit caps pagination.limit of RecordsQuery (default 0: no cap, as the
+	// reference). A larger limit is lowered to the cap and a cursor returned.
+	MaxQueryLimit int
+	// MaxFilterValues bounds the number of values in author/recipient filters
+	// (default 100).
+	MaxFilterValues int
+	// AllowedTenants, when non-empty, lists the only tenants this node serves; messages
+	// to others get 401 "DID <tenant> is not an active tenant.".
+	AllowedTenants []string
+}
+
+// Defaults.
+const (
+	DefaultMaxMessageSize  = 1 << 20
+	DefaultMaxDataSize     = 1 << 30
+	DefaultMaxFilterValues = 100
+)
+
+func (c *Config) withDefaults() {
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.MaxDataSize <= 0 {
+		c.MaxDataSize = DefaultMaxDataSize
+	}
+	if c.MaxFilterValues <= 0 {
+		c.MaxFilterValues = DefaultMaxFilterValues
+	}
+}
+
+// Node processes DWN messages.
+type Node struct {
+	cfg      Config
+	store    dwn.MessageStore
+	data     dwn.DataStore
+	schemas  *schemas.Validator
+	verifier *jws.Verifier
+	log      *slog.Logger
+	tenants  map[string]bool
+
+	seed  maphash.Seed
+	locks [256]sync.Mutex // striped by (tenant, recordId): one writer per record at a time
+}
+
+// New returns a Node over the given stores and DID resolver.
+func New(cfg Config, store dwn.MessageStore, data dwn.DataStore, resolver did.Resolver, log *slog.Logger) (*Node, error) {
+	cfg.withDefaults()
+	v, err := schemas.New()
+	if err != nil {
+		return nil, fmt.Errorf("node: compile schemas: %w", err)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	n := &Node{cfg: cfg, store: store, data: data, schemas: v, log: log,
+		verifier: &jws.Verifier{Resolver: resolver}, seed: maphash.MakeSeed()}
+	if len(cfg.AllowedTenants) > 0 {
+		n.tenants = map[string]bool{}
+		for _, t := range cfg.AllowedTenants {
+			n.tenants[t] = true
+		}
+	}
+	return n, nil
+}
+
+func (n *Node) lockRecord(tenant, recordID string) func() {
+	var h maphash.Hash
+	h.SetSeed(n.seed)
+	h.WriteString(tenant)
+	h.WriteByte(0)
+	h.WriteString(recordID)
+	mu := &n.locks[h.Sum64()%uint64(len(n.locks))]
+	mu.Lock()
+	return mu.Unlock
+}
+
+// Reply is a DWN reply. Data, when set, is the record data to stream after the reply;
+// the caller must close it.
+type Reply struct {
+	Status       dwn.Status        `json:"status"`
+	Entries      []json.RawMessage `json:"entries,omitempty"`
+	Entry        *ReadEntry        `json:"entry,omitempty"`
+	Cursor       *dwn.Cursor       `json:"cursor,omitempty"`
+	Subscription *Subscription     `json:"subscription,omitempty"`
+
+	Data io.ReadCloser `json:"-"`
+}
+
+// MarshalJSON renders the reply; entries is present (possibly empty) on query replies.
+func (r *Reply) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		Status       dwn.Status         `json:"status"`
+		Entries      *[]json.RawMessage `json:"entries,omitempty"`
+		Entry        *ReadEntry         `json:"entry,omitempty"`
+		Cursor       *dwn.Cursor        `json:"cursor,omitempty"`
+		Subscription *Subscription      `json:"subscription,omitempty"`
+	}
+	p := plain{Status: r.Status, Entry: r.Entry, Cursor: r.Cursor, Subscription: r.Subscription}
+	if r.Entries != nil {
+		p.Entries = &r.Entries
+	}
+	return json.Marshal(p)
+}
+
+// ReadEntry is the entry of a RecordsRead reply.
+type ReadEntry struct {
+	RecordsWrite  json.RawMessage `json:"recordsWrite,omitempty"`
+	RecordsDelete json.RawMessage `json:"recordsDelete,omitempty"`
+	InitialWrite  json.RawMessage `json:"initialWrite,omitempty"`
+}
+
+// Subscription is the subscription of a *Subscribe reply.
+type Subscription struct {
+	ID string `json:"id"`
+}
+
+func statusReply(code int, detail string) *Reply {
+	return &Reply{Status: dwn.Status{Code: code, Detail: detail}}
+}
+
+func errorReply(err error) *Reply {
+	return &Reply{Status: dwn.StatusOf(err)}
+}
+
+// request is a message being processed.
+type request struct {
+	tenant string
+	json   []byte         // compact message JSON
+	raw    map[string]any // decoded with json.Number
+	msg    dwn.Message
+	data   io.Reader // nil when no data was sent
+}
+
+// ProcessMessage processes one message for tenant. message is the message JSON; data is
+// the record data stream, or nil when the request carried none. Errors that are the
+// client's become reply statuses; a non-nil error means the node itself failed
+// (storage down), which transports answer as JSON-RPC -32603.
+func (n *Node) ProcessMessage(ctx context.Context, tenant string, message []byte, data io.Reader) (*Reply, error) {
+	if n.tenants != nil && !n.tenants[tenant] {
+		return statusReply(401, fmt.Sprintf("DID %s is not an active tenant.", truncate(tenant, 256))), nil
+	}
+	if len(message) > n.cfg.MaxMessageSize {
+		return statusReply(400, fmt.Sprintf("MessageSizeLimitExceeded: message is %d bytes, the limit is %d", len(message), n.cfg.MaxMessageSize)), nil
+	}
+	r, reply := n.decode(tenant, message, data)
+	if reply != nil {
+		return reply, nil
+	}
+	var rep *Reply
+	var err error
+	d := &r.msg.Descriptor
+	switch d.Name() {
+	case "RecordsWrite":
+		rep, err = n.recordsWrite(ctx, r)
+	case "RecordsQuery":
+		rep, err = n.recordsQuery(ctx, r)
+	case "RecordsRead":
+		rep, err = n.recordsRead(ctx, r)
+	case "RecordsDelete":
+		rep, err = n.recordsDelete(ctx, r)
+	case "RecordsSubscribe", "MessagesSubscribe":
+		return statusReply(501, d.Method+"EventStreamUnimplemented: subscriptions need the websocket transport"), nil
+	default:
+		return statusReply(501, fmt.Sprintf("%s%s is not implemented by this server yet", d.Interface, d.Method)), nil
+	}
+	if err != nil {
+		if k := dwn.KindOf(err); k == dwn.Internal || k == dwn.Other || k == dwn.Unavailable {
+			return nil, err
+		}
+		return errorReply(err), nil
+	}
+	return rep, nil
+}
+
+// decode parses, checks interface and method, and validates the JSON Schema.
+func (n *Node) decode(tenant string, message []byte, data io.Reader) (*request, *Reply) {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, message); err != nil {
+		return nil, statusReply(400, "MessageInvalidJson: message is not valid JSON")
+	}
+	r := &request{tenant: tenant, json: buf.Bytes(), data: data}
+	dec := json.NewDecoder(bytes.NewReader(r.json))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, statusReply(400, "MessageInvalidJson: message is not valid JSON")
+	}
+	raw, ok := v.(map[string]any)
+	if !ok {
+		return nil, statusReply(400, "MessageInvalidJson: message must be a JSON object")
+	}
+	r.raw = raw
+	desc, _ := raw["descriptor"].(map[string]any)
+	iface, _ := desc["interface"].(string)
+	method, _ := desc["method"].(string)
+	if iface == "" || method == "" {
+		return nil, statusReply(400, fmt.Sprintf("Both interface and method must be present, interface: %s, method: %s",
+			jsString(desc["interface"]), jsString(desc["method"])))
+	}
+	if err := n.schemas.Validate(truncate(iface+method, 64), raw); err != nil {
+		return nil, errorReply(err)
+	}
+	if err := json.Unmarshal(r.json, &r.msg); err != nil {
+		return nil, statusReply(400, "SchemaValidatorFailure: "+err.Error())
+	}
+	return r, nil
+}
+
+// jsString renders a value as JavaScript's template literal would for the reference's
+// "Both interface and method must be present" detail.
+func jsString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "undefined"
+	case string:
+		return truncate(x, 64)
+	case json.Number:
+		return string(x)
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	}
+	return "[object Object]"
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

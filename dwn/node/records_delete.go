@@ -1,0 +1,83 @@
+package node
+
+import (
+	"context"
+
+	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+)
+
+func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
+	d := &r.msg.Descriptor
+	if err := checkTimestamp(d.MessageTimestamp); err != nil {
+		return nil, err
+	}
+	a := r.msg.Authorization
+	if a == nil || a.Signature == nil {
+		return nil, missingJWS()
+	}
+	descCID, err := dwn.ComputeCID(r.descriptor())
+	if err != nil {
+		return nil, dwn.Errorf(dwn.Invalid, "SchemaValidatorFailure", "descriptor cannot be encoded")
+	}
+	sig, err := n.parseSignature(a.Signature, descCID, "GenericSignaturePayload")
+	if err != nil {
+		return nil, err
+	}
+	if len(a.AuthorDelegatedGrant) > 0 {
+		return nil, dwn.Errorf(dwn.Invalid, "RecordsDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
+	}
+	if err := n.authenticate(ctx, sig); err != nil {
+		return nil, err
+	}
+	cid, err := r.messageCID()
+	if err != nil {
+		return nil, err
+	}
+
+	unlock := n.lockRecord(r.tenant, d.RecordID)
+	defer unlock()
+	st, err := n.store.Record(ctx, r.tenant, d.RecordID)
+	if dwn.KindOf(err) == dwn.NotFound {
+		return statusReply(404, "Not Found"), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if st.NewestIsDelete {
+		prev, err := n.store.Message(ctx, r.tenant, st.NewestCID)
+		if err != nil {
+			return nil, err
+		}
+		if pruned, _ := prev.Indexes["prune"].(bool); pruned || !d.Prune {
+			return statusReply(404, "Not Found"), nil
+		}
+	}
+	if !newer(d.MessageTimestamp, cid, st.NewestTimestamp, st.NewestCID) {
+		return statusReply(409, "Conflict"), nil
+	}
+	initial, err := n.store.Message(ctx, r.tenant, st.InitialCID)
+	if err != nil {
+		return nil, err
+	}
+	if sig.signer != r.tenant {
+		return nil, dwn.Errorf(dwn.Unauthorized, "RecordsDeleteAuthorizationFailed", "RecordsDelete message failed authorization")
+	}
+	ix := dwn.Indexes{"interface": d.Interface, "method": d.Method, "messageTimestamp": d.MessageTimestamp,
+		"recordId": d.RecordID, "prune": d.Prune, "isLatestBaseState": true, "author": sig.signer}
+	for _, k := range []string{"protocol", "protocolPath", "recipient", "schema", "parentId", "dateCreated", "contextId"} {
+		if v, ok := initial.Indexes[k]; ok {
+			ix[k] = v
+		}
+	}
+	u := &dwn.RecordUpdate{RecordID: d.RecordID, ExpectNewestCID: st.NewestCID,
+		Message:   dwn.StoredMessage{CID: cid, JSON: r.json, Indexes: ix},
+		Timestamp: d.MessageTimestamp, IsDelete: true, DataCID: st.DataCID, DataSize: st.DataSize,
+		ParentID: st.ParentID, Prune: d.Prune}
+	if err := n.store.ApplyRecord(ctx, r.tenant, u); err != nil {
+		if dwn.KindOf(err) == dwn.Conflict {
+			return statusReply(409, "Conflict"), nil
+		}
+		return nil, err
+	}
+	return statusReply(202, "Accepted"), nil
+}

@@ -1,0 +1,51 @@
+package node
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+)
+
+var hasScheme = regexp.MustCompile(`^[^:]+:(//)?[^/].*`)
+
+var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21"}
+
+// normalizeURL normalizes a protocol or schema URI as the reference's
+// normalizeProtocolUrl/normalizeSchemaUrl do (dwn-protocol.md §7.6): add http:// when
+// there is no scheme, drop query and fragment, serialize as WHATWG URL does for the
+// common cases (lower-case host of special schemes, no default port, "/" path), and drop
+// one trailing slash.
+func normalizeURL(s string) (string, bool) {
+	if !hasScheme.MatchString(s) {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return "", false
+	}
+	u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = "", "", "", false
+	if _, special := defaultPorts[u.Scheme]; special || u.Scheme == "file" {
+		if u.Opaque != "" {
+			return "", false
+		}
+		u.Host = strings.ToLower(u.Host)
+		if p := u.Port(); p != "" && p == defaultPorts[u.Scheme] {
+			u.Host = strings.TrimSuffix(u.Host, ":"+p)
+		}
+		if u.Path == "" {
+			u.Path = "/"
+		}
+	}
+	out := u.String()
+	return strings.TrimSuffix(out, "/"), true
+}
+
+func checkNormalized(v, code, label string) error {
+	n, ok := normalizeURL(v)
+	if !ok || n != v {
+		return dwn.Errorf(dwn.Invalid, code, "%s URI %s must be normalized.", label, truncate(v, 200))
+	}
+	return nil
+}

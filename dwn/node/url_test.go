@@ -1,0 +1,26 @@
+package node
+
+import "testing"
+
+func TestNormalizeURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"example.com", "http://example.com"},
+		{"example.com/", "http://example.com"},
+		{"example.com/path/?x#y", "http://example.com/path"},
+		{"http://example.com", "http://example.com"},
+		{"https://Example.COM:443/a", "https://example.com/a"},
+		{"http://example.com:8080/a/", "http://example.com:8080/a"},
+		{"foo:example?foo=bar", "foo:example"},
+		{"did:example:alice", "did:example:alice"},
+		{"https://example.com/schema", "https://example.com/schema"},
+	}
+	for _, tc := range tests {
+		got, ok := normalizeURL(tc.in)
+		if !ok || got != tc.want {
+			t.Errorf("normalizeURL(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+		}
+	}
+	if _, ok := normalizeURL(":foo:"); ok {
+		t.Error(`normalizeURL(":foo:") succeeded, want an error`)
+	}
+}

@@ -1,0 +1,134 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dwn-ipfs/dwn-ipfs/did"
+	"github.com/dwn-ipfs/dwn-ipfs/did/didjwk"
+	"github.com/dwn-ipfs/dwn-ipfs/did/didkey"
+	"github.com/dwn-ipfs/dwn-ipfs/dwn/node"
+	"github.com/dwn-ipfs/dwn-ipfs/storage/badger"
+)
+
+// Config configures Run. Every field has a default; see cmd/dwnd for the flags and
+// environment variables that set them.
+type Config struct {
+	// Listen is the TCP address to serve on (default 127.0.0.1:3000).
+	Listen string
+	// DataDir holds the Badger database (default ./dwn-data).
+	DataDir string
+	// BaseURL is the public URL reported by /info (default http://<Listen>).
+	BaseURL string
+	// MaxHeaderBytes bounds the request header, including dwn-request (default 1 MiB;
+	// Node's default used by the reference is 16 KiB). Larger headers get HTTP 431.
+	MaxHeaderBytes int
+	// ReadHeaderTimeout bounds the time to read request headers (default 10 s).
+	ReadHeaderTimeout time.Duration
+	// ShutdownTimeout bounds a graceful shutdown (default 10 s).
+	ShutdownTimeout time.Duration
+	// Node holds the message limits.
+	Node node.Config
+	// Store tunes Badger.
+	Store badger.Options
+	// Ready, if set, is called with the listening address once the server accepts
+	// connections.
+	Ready func(addr string)
+}
+
+// Defaults.
+const (
+	DefaultListen         = "127.0.0.1:3000"
+	DefaultDataDir        = "./dwn-data"
+	DefaultMaxHeaderBytes = 1 << 20
+)
+
+func (c *Config) withDefaults() {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = 10 * time.Second
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+}
+
+// Resolver returns the DID resolver dwnd uses: did:key and did:jwk, offline.
+func Resolver() did.Resolver {
+	return did.Methods{"key": didkey.Resolver{ReferenceOnly: true}, "jwk": didjwk.Resolver{}}
+}
+
+// Run opens the store, serves the API on cfg.Listen and returns when ctx ends (after a
+// graceful shutdown) or serving fails.
+func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
+	cfg.withDefaults()
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+	cfg.Store.Logger = log
+	store, err := badger.Open(filepath.Join(cfg.DataDir, "badger"), cfg.Store)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	n, err := node.New(cfg.Node, store, store, Resolver(), log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another dwnd running? choose another address with --listen)", cfg.Listen, err)
+	}
+	addr := ln.Addr().String()
+	base := cfg.BaseURL
+	if base == "" {
+		base = "http://" + addr
+	}
+	maxFile := cfg.Node.MaxDataSize
+	if maxFile <= 0 {
+		maxFile = node.DefaultMaxDataSize
+	}
+	srv := &http.Server{
+		Handler:           NewHandler(n, log, base, maxFile),
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("dwnd listening", "addr", addr, "data", cfg.DataDir)
+	if cfg.Ready != nil {
+		cfg.Ready(addr)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

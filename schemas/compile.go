@@ -117,8 +117,16 @@ type prop struct {
 }
 
 type patternProp struct {
-	re jsonschema.Regexp
-	n  *node
+	re   jsonschema.Regexp
+	fast func(string) bool // hand-written equivalent of re, if any
+	n    *node
+}
+
+func (pp *patternProp) match(k string) bool {
+	if pp.fast != nil {
+		return pp.fast(k)
+	}
+	return pp.re.MatchString(k)
 }
 
 type dependency struct {
@@ -342,7 +350,7 @@ func (c *converter) convert(s *jsonschema.Schema) (*node, error) {
 		for _, k := range o.keys {
 			for re, ps := range s.PatternProperties {
 				if re.String() == k {
-					n.patternProps = append(n.patternProps, patternProp{re: re, n: sub(ps)})
+					n.patternProps = append(n.patternProps, patternProp{re: re, fast: fastMatcher(k), n: sub(ps)})
 				}
 			}
 		}

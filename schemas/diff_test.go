@@ -19,6 +19,7 @@ var patternSeeds = map[string][]string{
 		"did:ex:a;=b", "did:ex:a;b=c;", "did::a", "did:a", "did:a:", "xdid:a:b", "did:ex:a#", "did:ex:a?", "did:ex:a/"},
 	patContextID:    {"abc", "abc/def", "abc/", "/abc", "a//b", "a-b", "A1/b2/C3", ""},
 	patProtocolPath: {"post", "post/comment", "post1", "post/", "Post/Reply", "", "a//b"},
+	patNotDirective: {"post", "$actions", "", "$", "a$", "é", "\xff$"},
 }
 
 // TestFastMatchers checks every hand-written matcher against the regular expression it

@@ -113,16 +113,9 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-func hasType(set, t typeSet) bool {
-	if set&t != 0 {
-		return true
-	}
-	return false
-}
-
 // typeOK reports whether a value of type t with value v satisfies the type set.
 func typeOK(set typeSet, t typeSet, v any) bool {
-	if set == 0 || hasType(set, t) {
+	if set == 0 || set&t != 0 {
 		return true
 	}
 	if t == tNumber && set&tInteger != 0 {
@@ -514,13 +507,13 @@ func (n *node) evalAdditional(o map[string]any, want bool) *failure {
 func (pp *patternProp) eval(o map[string]any, want bool) *failure {
 	if !want {
 		for k, v := range o {
-			if pp.re.MatchString(k) && pp.n.eval(v, false) != nil {
+			if pp.match(k) && pp.n.eval(v, false) != nil {
 				return invalid
 			}
 		}
 		return nil
 	}
-	for _, k := range sortedKeys(o, pp.re.MatchString) {
+	for _, k := range sortedKeys(o, pp.match) {
 		if f := pp.n.eval(o[k], true); f != nil {
 			return f.at(k)
 		}
@@ -547,7 +540,7 @@ func (n *node) declares(k string) bool {
 		return true
 	}
 	for _, pp := range n.patternProps {
-		if pp.re.MatchString(k) {
+		if pp.match(k) {
 			return true
 		}
 	}

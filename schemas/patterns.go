@@ -14,6 +14,7 @@ const (
 		"(?:;[A-Za-z0-9_.:%-]+=[A-Za-z0-9_.:%-]*)*(?:/[^#?]*)?(?:\\?[^#]*)?(?:#[^\\n\\r\u2028\u2029]*)?$"
 	patContextID    = `^[a-zA-Z0-9]+(/[a-zA-Z0-9]+)*$`
 	patProtocolPath = `^[a-zA-Z]+(/[a-zA-Z]+)*$`
+	patNotDirective = `^[^$]` // rule-set keys that name a nested record type
 )
 
 // fastMatcher returns the hand-written matcher for a pattern, or nil.
@@ -29,6 +30,8 @@ func fastMatcher(pattern string) func(string) bool {
 		return func(s string) bool { return isSegments(s, isAlnum) }
 	case patProtocolPath:
 		return func(s string) bool { return isSegments(s, isAlpha) }
+	case patNotDirective:
+		return func(s string) bool { return s != "" && s[0] != '$' }
 	}
 	return nil
 }

@@ -68,8 +68,9 @@ func validator(t testing.TB) *Validator {
 // knownDetailDifferences are cases where we report the same code word as the reference but
 // knowingly word the detail differently.
 var knownDetailDifferences = map[string]string{
-	"RecordsWrite/long-extra-property-name": "property names are cut to 64 bytes",
-	"RecordsWrite/two-extra-properties":     "Ajv reports the first extra property in JSON text order, we report the smallest",
+	"RecordsWrite/long-extra-property-name":         "property names are cut to 64 bytes",
+	"RecordsWrite/two-extra-properties":             "Ajv reports the first extra property in JSON text order, we report the smallest",
+	"RecordsWrite/extra-property-control-character": "non-printable runes of property names are shown as '?'",
 }
 
 // didPattern matches the DID regular expression quoted in a pattern failure. Ours is
@@ -123,9 +124,9 @@ func TestCases(t *testing.T) {
 			})
 		}
 	})
-	t.Logf("%d cases; of %d rejected ones %d have the reference's exact detail", len(cf.Cases), invalid, exact)
+	t.Logf("%d cases; of %d rejected ones %d have the reference's exact detail (DID pattern text elided)", len(cf.Cases), invalid, exact)
 	for _, d := range differ {
-		t.Logf("detail differs: %s", d)
+		t.Errorf("detail differs: %s", d)
 	}
 }
 

@@ -63,7 +63,7 @@ if [ "$fuzztime" != "0" ]; then
   for target in $(grep -rhoE '^func (Fuzz[A-Za-z0-9_]+)' --include='*_test.go' . | sed 's/func //' | sort -u); do
     pkg=$(dirname "$(grep -rlE "^func $target\(" --include='*_test.go' . | head -1)")
     step "fuzz $target in $pkg for $fuzztime"
-    go test -run='^$' -fuzz="^$target\$" -fuzztime="$fuzztime" "$pkg"
+    go test -run='^$' -fuzz="^$target\$" -fuzztime="$fuzztime" -fuzzminimizetime=5s "$pkg"
   done
 fi
 

@@ -47,8 +47,7 @@ func run(ctx context.Context, e *env, args []string) int {
 
 func dispatch(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		printUsage(e.stderr)
-		return usageErrorf("no command given")
+		return withHint(usageErrorf("no command given"), "see the commands with: dwn help")
 	}
 	name := args[0]
 	switch name {
@@ -71,7 +70,7 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 			return c.run(ctx, e, args[1:])
 		}
 	}
-	return usageErrorf("unknown command %q", name)
+	return withHint(usageErrorf("unknown command %q", name), "see the commands with: dwn help")
 }
 
 func printUsage(w io.Writer) {

@@ -23,7 +23,7 @@ func newNode(t testing.TB, cfg Config) *Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	n, err := New(cfg, s, s, did.Methods{"jwk": didjwk.Resolver{}, "key": didkey.Resolver{ReferenceOnly: true}}, nil)
+	n, err := New(cfg, s, s, did.NewMemoryCache(did.Methods{"jwk": didjwk.Resolver{}, "key": didkey.Resolver{ReferenceOnly: true}}, 0), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,9 +69,10 @@ func (c *Config) withDefaults() {
 	}
 }
 
-// Resolver returns the DID resolver dwnd uses: did:key and did:jwk, offline.
+// Resolver returns the DID resolver dwnd uses: did:key and did:jwk, offline, with
+// resolved documents kept in memory (they are functions of the DID).
 func Resolver() did.Resolver {
-	return did.Methods{"key": didkey.Resolver{ReferenceOnly: true}, "jwk": didjwk.Resolver{}}
+	return did.NewMemoryCache(did.Methods{"key": didkey.Resolver{ReferenceOnly: true}, "jwk": didjwk.Resolver{}}, 0)
 }
 
 // Run opens the store, serves the API on cfg.Listen and returns when ctx ends (after a

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildBinaries builds dwnd and dwn into a temporary directory.
+func buildBinaries(t *testing.T) (dwnd, dwn string) {
+	t.Helper()
+	dir := t.TempDir()
+	dwnd, dwn = filepath.Join(dir, "dwnd"), filepath.Join(dir, "dwn")
+	for _, b := range []struct{ out, pkg string }{
+		{dwnd, "github.com/dwn-ipfs/dwn-ipfs/cmd/dwnd"},
+		{dwn, "github.com/dwn-ipfs/dwn-ipfs/cmd/dwn"},
+	} {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	return dwnd, dwn
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startDWND starts dwnd on a free port of 127.0.0.1 with a temporary data directory
+// and returns its endpoint and process ID. It is stopped when the test ends.
+func startDWND(t *testing.T, bin string) (endpoint string, pid int) {
+	t.Helper()
+	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--log-level", "warn")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	t.Cleanup(func() {
+		// Stop only the process this test started, by its PID.
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("dwnd log:\n%s", logs.String())
+		}
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if _, a, ok := strings.Cut(sc.Text(), "listening on "); ok {
+				addr <- strings.TrimSpace(a)
+			}
+		}
+		io.Copy(io.Discard, stdout)
+		cmd.Wait()
+		close(exited)
+	}()
+	select {
+	case a := <-addr:
+		return a, cmd.Process.Pid
+	case <-exited:
+		t.Fatalf("dwnd exited before listening:\n%s", logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("dwnd did not print its address within 60s:\n%s", logs.String())
+	}
+	return "", 0
+}
+
+// cli runs the dwn binary with a fixed environment.
+type cli struct {
+	t    *testing.T
+	bin  string
+	env  []string
+	home string
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (c *cli) run(stdin io.Reader, args ...string) result {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	cmd.Env = c.env
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		c.t.Fatalf("dwn %s: %v", strings.Join(args, " "), err)
+	}
+	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// ok runs dwn and fails the test unless it exits 0.
+func (c *cli) ok(stdin io.Reader, args ...string) result {
+	c.t.Helper()
+	r := c.run(stdin, args...)
+	if r.code != 0 {
+		c.t.Fatalf("dwn %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs dwnd")
+	}
+	dwnd, dwn := buildBinaries(t)
+	endpoint, pid := startDWND(t, dwnd)
+	home := t.TempDir()
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DWN_") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "HOME="+home, "DWN_ENDPOINT="+endpoint)
+	c := &cli{t: t, bin: dwn, env: env, home: home}
+	dir := t.TempDir()
+
+	// Identity.
+	r := c.run(nil, "write", "-")
+	if r.code != 1 || !strings.Contains(r.stderr, "hint: create one with: dwn id new") {
+		t.Fatalf("write without identity: %+v", r)
+	}
+	r = c.ok(nil, "id", "new")
+	did, _, _ := strings.Cut(r.stdout, "\n")
+	if !strings.HasPrefix(did, "did:jwk:") {
+		t.Fatalf("id new printed %q", r.stdout)
+	}
+	if got := c.ok(nil, "id", "show").stdout; got != did+"\n" {
+		t.Fatalf("id show = %q", got)
+	}
+
+	// Write a small record from stdin and a 300 KB record from a file.
+	r = c.ok(strings.NewReader("hello, dwn"), "write", "--schema", "example.com/note", "--data-format", "text/plain",
+		"--tag", "kind=note", "--tag", "n=7", "-")
+	small := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(small, "bafyrei") || !strings.Contains(r.stderr, "status: 202 Accepted") {
+		t.Fatalf("write: %+v", r)
+	}
+	big := make([]byte, 300_000)
+	rand.Read(big)
+	bigFile := filepath.Join(dir, "big.bin")
+	os.WriteFile(bigFile, big, 0o600)
+	r = c.ok(nil, "write", bigFile, "--schema", "https://example.com/blob")
+	large := strings.TrimSpace(r.stdout)
+
+	// Query.
+	lines := func(s string) []string { return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' }) }
+	if got := lines(c.ok(nil, "query").stdout); len(got) != 2 {
+		t.Fatalf("query (all) gave %d entries: %v", len(got), got)
+	}
+	r = c.ok(nil, "query", "--schema", "http://example.com/note", "--tag", "n=7")
+	if got := lines(r.stdout); len(got) != 1 || !strings.Contains(got[0], small) || strings.Contains(got[0], "encodedData") {
+		t.Fatalf("query --schema --tag: %q", r.stdout)
+	}
+	if got := c.ok(nil, "query", "--tag", "n=8").stdout; got != "" {
+		t.Fatalf("query --tag n=8 = %q", got)
+	}
+	r = c.ok(nil, "query", "--record-id", small, "--with-data")
+	var entry map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &entry); err != nil || entry["encodedData"] == nil {
+		t.Fatalf("query --with-data: %v %q", err, r.stdout)
+	}
+	r = c.ok(nil, "query", "--limit", "1")
+	if len(lines(r.stdout)) != 1 || !strings.HasPrefix(r.stderr, "cursor: {") {
+		t.Fatalf("query --limit 1: %+v", r)
+	}
+	cursor := strings.TrimSpace(strings.TrimPrefix(r.stderr, "cursor: "))
+	r = c.ok(nil, "query", "--limit", "1", "--cursor", cursor)
+	if got := lines(r.stdout); len(got) != 1 || !strings.Contains(got[0], large) {
+		t.Fatalf("query --cursor: %+v", r)
+	}
+	if got := lines(c.ok(nil, "query", "--limit", "1", "--all").stdout); len(got) != 2 {
+		t.Fatalf("query --all gave %d entries", len(got))
+	}
+	if got := c.ok(nil, "query", "--anonymous").stdout; got != "" {
+		t.Fatalf("anonymous query saw unpublished records: %q", got)
+	}
+
+	// Read.
+	if got := c.ok(nil, "read", small).stdout; got != "hello, dwn" {
+		t.Fatalf("read small = %q", got)
+	}
+	out := filepath.Join(dir, "out.bin")
+	c.ok(nil, "read", large, "-o", out)
+	if b, _ := os.ReadFile(out); !bytes.Equal(b, big) {
+		t.Fatalf("read large: %d bytes differ from the %d written", len(b), len(big))
+	}
+	r = c.run(nil, "read", "--anonymous", small)
+	if r.code != 1 || !strings.Contains(r.stderr, "DWN status 401") || !strings.Contains(r.stderr, "hint: anonymous requests see published records only") {
+		t.Fatalf("anonymous read of an unpublished record: %+v", r)
+	}
+
+	// Update: new data from stdin, keeping tags; then publish without new data.
+	big2 := make([]byte, 300_000)
+	rand.Read(big2)
+	r = c.ok(bytes.NewReader(big2), "update", large, "-")
+	if strings.TrimSpace(r.stdout) != large {
+		t.Fatalf("update printed %q, want %s", r.stdout, large)
+	}
+	c.ok(nil, "read", large, "-o", out)
+	if b, _ := os.ReadFile(out); !bytes.Equal(b, big2) {
+		t.Fatal("read after update: data differ")
+	}
+	c.ok(nil, "update", small, "--published")
+	if got := c.ok(nil, "read", "--anonymous", small).stdout; got != "hello, dwn" {
+		t.Fatalf("anonymous read after publishing = %q", got)
+	}
+	r = c.ok(nil, "query", "--record-id", small)
+	if !strings.Contains(r.stdout, `"tags":{"kind":"note","n":7}`) || !strings.Contains(r.stdout, `"published":true`) {
+		t.Fatalf("update lost the tags or did not publish: %s", r.stdout)
+	}
+	r = c.run(nil, "update", small, "--schema", "https://other.example")
+	if r.code != 2 || !strings.Contains(r.stderr, "--schema cannot change") {
+		t.Fatalf("update --schema: %+v", r)
+	}
+
+	// Delete.
+	c.ok(nil, "delete", large)
+	r = c.run(nil, "read", large)
+	if r.code != 1 || !strings.HasPrefix(r.stderr, "dwn: record "+large+" not found") ||
+		!strings.Contains(r.stderr, "hint: the record was deleted") {
+		t.Fatalf("read after delete: %+v", r)
+	}
+	r = c.run(nil, "delete", large)
+	if r.code != 1 || !strings.Contains(r.stderr, "DWN status 404") || !strings.Contains(r.stderr, "\nhint: ") {
+		t.Fatalf("second delete: %+v", r)
+	}
+	if got := lines(c.ok(nil, "query").stdout); len(got) != 1 {
+		t.Fatalf("query after delete gave %d entries", len(got))
+	}
+
+	// Bench, every operation, against the same server.
+	for _, op := range []string{"write", "read", "query", "query-cursor", "query-tag"} {
+		t.Run("bench "+op, func(t *testing.T) {
+			c.t = t
+			r := c.ok(nil, "bench", "--op", op, "--n", "200", "--c", "8", "--records", "500", "--json",
+				"--server-pid", strconv.Itoa(pid))
+			var res benchResult
+			if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+				t.Fatalf("bench output %q: %v", r.stdout, err)
+			}
+			if res.Errors != 0 {
+				t.Fatalf("bench %s: %d errors: %v", op, res.Errors, res.ErrorSamples)
+			}
+			if res.N != 200 || res.OpsPerSec <= 0 || res.P50Ms <= 0 || res.MaxMs < res.P99Ms || res.P99Ms < res.P50Ms {
+				t.Errorf("bench %s: implausible numbers %+v", op, res)
+			}
+			if res.ServerHWM <= 0 || res.ServerRSSMax <= 0 {
+				t.Errorf("bench %s: no server memory numbers: %+v", op, res)
+			}
+			switch op {
+			case "write":
+				if res.MiBPerSec <= 0 || res.DataBytes != 200*1024 {
+					t.Errorf("bench write: data numbers %+v", res)
+				}
+			case "read":
+				if res.Records != 500 || res.DataBytes != 200*1024 {
+					t.Errorf("bench read: %+v", res)
+				}
+			case "query", "query-cursor":
+				if res.EntriesPerOp != 20 {
+					t.Errorf("bench %s: %v entries per query, want 20", op, res.EntriesPerOp)
+				}
+			case "query-tag":
+				if res.EntriesPerOp != 5 { // bucket 7 of 500 records
+					t.Errorf("bench query-tag: %v entries per query, want 5", res.EntriesPerOp)
+				}
+			}
+		})
+	}
+	c.t = t
+	r = c.ok(nil, "bench", "--op", "write", "--n", "20", "--c", "2")
+	for _, want := range []string{"ops/s", "p50", "p99", "errors       0"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("bench text output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -2,8 +2,9 @@ package badger
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
 )
@@ -12,8 +13,118 @@ import (
 // flag(1: 1 = has encoded data) | uvarint len | encoded data.
 const messageValueVersion = 1
 
+// Indexes are encoded as: uvarint count, then per property: uvarint len | name | value,
+// where a value is 's' uvarint len | bytes, 'n' float64 bits (8 bytes, big-endian),
+// 't' (true), 'f' (false), or 'a' uvarint count | values (strings and numbers only).
+func encodeIndexes(b []byte, ix dwn.Indexes) ([]byte, error) {
+	b = binary.AppendUvarint(b, uint64(len(ix)))
+	for k, v := range ix {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		var err error
+		if b, err = appendValue(b, v, true); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func appendValue(b []byte, v any, arrays bool) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		b = append(b, 's')
+		b = binary.AppendUvarint(b, uint64(len(x)))
+		return append(b, x...), nil
+	case float64:
+		return binary.BigEndian.AppendUint64(append(b, 'n'), math.Float64bits(x)), nil
+	case int:
+		return appendValue(b, float64(x), arrays)
+	case int64:
+		return appendValue(b, float64(x), arrays)
+	case bool:
+		if x {
+			return append(b, 't'), nil
+		}
+		return append(b, 'f'), nil
+	case []any:
+		if arrays {
+			b = append(b, 'a')
+			b = binary.AppendUvarint(b, uint64(len(x)))
+			var err error
+			for _, e := range x {
+				if b, err = appendValue(b, e, false); err != nil {
+					return nil, err
+				}
+			}
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("storage/badger: cannot index a %T", v)
+}
+
+func decodeIndexes(b []byte) (dwn.Indexes, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return nil, errCorrupt
+	}
+	b = b[k:]
+	ix := make(dwn.Indexes, n)
+	for range n {
+		name, rest, err := takeBytes(b)
+		if err != nil {
+			return nil, err
+		}
+		var v any
+		if v, b, err = takeValue(rest, true); err != nil {
+			return nil, err
+		}
+		ix[string(name)] = v
+	}
+	return ix, nil
+}
+
+func takeValue(b []byte, arrays bool) (any, []byte, error) {
+	if len(b) == 0 {
+		return nil, nil, errCorrupt
+	}
+	switch b[0] {
+	case 's':
+		s, rest, err := takeBytes(b[1:])
+		return string(s), rest, err
+	case 'n':
+		if len(b) < 9 {
+			return nil, nil, errCorrupt
+		}
+		return math.Float64frombits(binary.BigEndian.Uint64(b[1:9])), b[9:], nil
+	case 't':
+		return true, b[1:], nil
+	case 'f':
+		return false, b[1:], nil
+	case 'a':
+		if !arrays {
+			return nil, nil, errCorrupt
+		}
+		n, k := binary.Uvarint(b[1:])
+		if k <= 0 || n > uint64(len(b)) {
+			return nil, nil, errCorrupt
+		}
+		b = b[1+k:]
+		out := make([]any, 0, n)
+		for range n {
+			var v any
+			var err error
+			if v, b, err = takeValue(b, false); err != nil {
+				return nil, nil, err
+			}
+			out = append(out, v)
+		}
+		return out, b, nil
+	}
+	return nil, nil, errCorrupt
+}
+
 func encodeMessage(m *dwn.StoredMessage) ([]byte, error) {
-	ix, err := json.Marshal(m.Indexes)
+	ix, err := encodeIndexes(nil, m.Indexes)
 	if err != nil {
 		return nil, err
 	}
@@ -59,8 +170,8 @@ func decodeMessage(cid string, b []byte, withIndexes bool) (*dwn.StoredMessage, 
 	}
 	m := &dwn.StoredMessage{CID: cid, JSON: append([]byte(nil), js...)}
 	if withIndexes {
-		if err := json.Unmarshal(ix, &m.Indexes); err != nil {
-			return nil, errCorrupt
+		if m.Indexes, err = decodeIndexes(ix); err != nil {
+			return nil, err
 		}
 	}
 	if len(b) == 0 {

@@ -51,33 +51,34 @@ type benchConfig struct {
 	json      bool
 }
 
-// benchResult is the report of a bench run; --json prints it.
+// benchResult is the report of a bench run; --json prints it. Times are in seconds
+// (_s) or milliseconds (_ms), memory in MiB.
 type benchResult struct {
-	Op             string   `json:"op"`
-	Endpoint       string   `json:"endpoint"`
-	Tenant         string   `json:"tenant"`
-	N              int      `json:"n"`
-	Concurrency    int      `json:"concurrency"`
-	SizeBytes      int      `json:"size_bytes"`
-	Records        int      `json:"records,omitempty"`
-	SeedSeconds    float64  `json:"seed_s,omitempty"`
-	PrepareSeconds float64  `json:"prepare_s"`
-	Seconds        float64  `json:"elapsed_s"`
-	OpsPerSec      float64  `json:"ops_per_s"`
-	MeanMs         float64  `json:"mean_ms"`
-	P50Ms          float64  `json:"p50_ms"`
+	Op             string   `json:"op"`                // the --op
+	Endpoint       string   `json:"endpoint"`          // the DWN
+	Tenant         string   `json:"tenant"`            // the fresh did:jwk used as tenant and author
+	N              int      `json:"n"`                 // requests sent
+	Concurrency    int      `json:"concurrency"`       // workers
+	SizeBytes      int      `json:"size_bytes"`        // data size of written and seeded records
+	Records        int      `json:"records,omitempty"` // records seeded before read and query runs
+	SeedSeconds    float64  `json:"seed_s,omitempty"`  // time to seed them (not timed in the results)
+	PrepareSeconds float64  `json:"prepare_s"`         // time to sign the N messages (not timed)
+	Seconds        float64  `json:"elapsed_s"`         // wall time of the N requests
+	OpsPerSec      float64  `json:"ops_per_s"`         // N / elapsed_s
+	MeanMs         float64  `json:"mean_ms"`           // latency of a request, reply body included
+	P50Ms          float64  `json:"p50_ms"`            // latency percentiles and maximum
 	P95Ms          float64  `json:"p95_ms"`
 	P99Ms          float64  `json:"p99_ms"`
 	MaxMs          float64  `json:"max_ms"`
-	Errors         int      `json:"errors"`
-	ErrorSamples   []string `json:"error_samples,omitempty"`
-	DataBytes      int64    `json:"data_bytes"`
-	MiBPerSec      float64  `json:"mib_per_s"`
-	EntriesPerOp   float64  `json:"entries_per_op,omitempty"`
-	ServerPID      int      `json:"server_pid,omitempty"`
-	ServerRSSStart float64  `json:"server_vmrss_start_mib,omitempty"`
-	ServerRSSMax   float64  `json:"server_vmrss_max_mib,omitempty"`
-	ServerHWM      float64  `json:"server_vmhwm_mib,omitempty"`
+	Errors         int      `json:"errors"`                           // transport errors and unexpected DWN statuses
+	ErrorSamples   []string `json:"error_samples,omitempty"`          // the first distinct error details
+	DataBytes      int64    `json:"data_bytes"`                       // record data sent (write) or received (read)
+	MiBPerSec      float64  `json:"mib_per_s"`                        // data_bytes / elapsed_s
+	EntriesPerOp   float64  `json:"entries_per_op,omitempty"`         // mean entries per successful query
+	ServerPID      int      `json:"server_pid,omitempty"`             // the --server-pid
+	ServerRSSStart float64  `json:"server_vmrss_start_mib,omitempty"` // its VmRSS when the clock started
+	ServerRSSMax   float64  `json:"server_vmrss_max_mib,omitempty"`   // its largest VmRSS sampled every 100 ms during the run
+	ServerHWM      float64  `json:"server_vmhwm_mib,omitempty"`       // its VmHWM (peak RSS of its whole life) after the run
 }
 
 func cmdBench(ctx context.Context, e *env, args []string) error {
@@ -118,9 +119,13 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "%s\n", b)
-		return nil
+	} else {
+		res.print(e.stdout)
 	}
-	res.print(e.stdout)
+	if res.Errors > 0 {
+		return withHint(fmt.Errorf("bench: %d of %d requests failed", res.Errors, res.N),
+			"the report lists the first distinct errors; check the server's log")
+	}
 	return nil
 }
 

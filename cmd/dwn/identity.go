@@ -19,9 +19,9 @@ import (
 
 // identity is the content of an identity file.
 type identity struct {
-	DID        string   `json:"did"`
-	KID        string   `json:"kid"`
-	PrivateJWK *jwk.JWK `json:"privateJwk"`
+	DID        string   `json:"did"`        // did:jwk or did:key of the key
+	KID        string   `json:"kid"`        // DID URL of the signing key, the JWS kid
+	PrivateJWK *jwk.JWK `json:"privateJwk"` // the private key
 }
 
 // signer returns the JWS signer of the identity.

@@ -134,8 +134,8 @@ func transportError(err error, endpoint string) error {
 
 // statusError is a DWN reply whose status is not 2xx.
 type statusError struct {
-	Code   int
-	Detail string
+	Code   int    // the reply's status.code
+	Detail string // the reply's status.detail
 }
 
 func (e *statusError) Error() string { return fmt.Sprintf("DWN status %d: %s", e.Code, e.Detail) }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/dwn-ipfs/dwn-ipfs/did"
@@ -86,7 +85,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
 	cfg.Store.Logger = log
-	store, err := badger.Open(filepath.Join(cfg.DataDir, "badger"), cfg.Store)
+	store, err := badger.Open(cfg.DataDir, cfg.Store)
 	if err != nil {
 		return err
 	}

@@ -1,21 +1,36 @@
 package badger
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
 )
 
-// BlobChunkSize is the size of the pieces a blob is stored in.
-const BlobChunkSize = 256 << 10
+// Blobs are files under the store's blob directory, named by a random id, written and
+// read with ordinary file I/O. Badger keeps only the references: its value log is
+// memory-mapped, so a 1 GiB record stored in it would count fully in the server's RSS.
+
+// blobPath returns the file of a blob. Blob names are 32 hex digits (checked).
+func (s *Store) blobPath(blob string) (string, error) {
+	if len(blob) != 32 {
+		return "", fmt.Errorf("storage/badger: invalid blob name")
+	}
+	if _, err := hex.DecodeString(blob); err != nil {
+		return "", fmt.Errorf("storage/badger: invalid blob name")
+	}
+	return filepath.Join(s.blobDir, blob[:2], blob), nil
+}
 
 // Create implements dwn.DataStore. The blob is registered as pending before any byte is
 // written; ApplyRecord clears the mark when a data reference names the blob.
@@ -30,64 +45,52 @@ func (s *Store) Create(ctx context.Context, tenant string) (dwn.BlobWriter, erro
 	}); err != nil {
 		return nil, dwn.Wrap("storage/badger.Create", err)
 	}
-	return &blobWriter{s: s, tenant: tenant, blob: blob, buf: make([]byte, 0, BlobChunkSize)}, nil
+	path, _ := s.blobPath(blob)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, dwn.Wrap("storage/badger.Create", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Create", err)
+	}
+	return &blobWriter{s: s, tenant: tenant, blob: blob, f: f, w: bufio.NewWriterSize(f, 256<<10)}, nil
 }
 
 type blobWriter struct {
 	s      *Store
 	tenant string
 	blob   string
-	buf    []byte
-	chunk  uint64
-	err    error
-	done   bool
+	f      *os.File
+	w      *bufio.Writer
 }
 
 func (w *blobWriter) Write(p []byte) (int, error) {
-	if w.err != nil {
-		return 0, w.err
-	}
-	n := len(p)
-	for len(p) > 0 {
-		k := copy(w.buf[len(w.buf):cap(w.buf)], p)
-		w.buf = w.buf[:len(w.buf)+k]
-		p = p[k:]
-		if len(w.buf) == cap(w.buf) {
-			if err := w.flush(); err != nil {
-				return 0, err
-			}
-		}
+	n, err := w.w.Write(p)
+	if err != nil {
+		return n, fmt.Errorf("storage/badger: write blob: %w", err)
 	}
 	return n, nil
 }
 
-func (w *blobWriter) flush() error {
-	if len(w.buf) == 0 {
-		return nil
-	}
-	k := blobChunkKey(w.tenant, w.blob, w.chunk)
-	val := append([]byte(nil), w.buf...)
-	if err := w.s.db.Update(func(txn *badgerdb.Txn) error { return txn.Set(k, val) }); err != nil {
-		w.err = fmt.Errorf("storage/badger: write blob: %w", err)
-		return w.err
-	}
-	w.chunk++
-	w.buf = w.buf[:0]
-	return nil
-}
-
 func (w *blobWriter) Finish() (string, error) {
-	if err := w.flush(); err != nil {
-		return "", err
+	if err := w.w.Flush(); err != nil {
+		return "", fmt.Errorf("storage/badger: write blob: %w", err)
 	}
-	w.done = true
+	if w.s.syncWrites {
+		if err := w.f.Sync(); err != nil {
+			return "", fmt.Errorf("storage/badger: sync blob: %w", err)
+		}
+	}
+	if err := w.f.Close(); err != nil {
+		return "", fmt.Errorf("storage/badger: close blob: %w", err)
+	}
 	return w.blob, nil
 }
 
-// Abort marks the blob as garbage: if a data reference already names it (Abort after a
-// successful commit), the reference wins because ApplyRecord removed the pending mark
-// and the collector only deletes blobs that are still pending or unreferenced.
+// Abort marks the blob as garbage unless a committed data reference already names it
+// (ApplyRecord removed its pending mark).
 func (w *blobWriter) Abort() {
+	w.f.Close()
 	err := w.s.db.Update(func(txn *badgerdb.Txn) error {
 		_, err := txn.Get(key(ksPending, w.tenant, w.blob))
 		if errors.Is(err, badgerdb.ErrKeyNotFound) {
@@ -125,58 +128,26 @@ func (s *Store) Ref(ctx context.Context, tenant, dataCID string) (*dwn.DataRef, 
 	return &dwn.DataRef{DataCID: dataCID, Size: v.Size, Blob: v.Blob}, nil
 }
 
-// Open implements dwn.DataStore.
+// Open implements dwn.DataStore. The result is an *os.File positioned at offset, so
+// net/http can send it with sendfile.
 func (s *Store) Open(ctx context.Context, tenant string, ref *dwn.DataRef, offset int64) (io.ReadCloser, error) {
 	if offset < 0 || offset > ref.Size {
 		return nil, &dwn.Error{Kind: dwn.Invalid, Message: "offset out of range"}
 	}
-	return &blobReader{s: s, ctx: ctx, tenant: tenant, blob: ref.Blob, size: ref.Size, off: offset}, nil
-}
-
-type blobReader struct {
-	s      *Store
-	ctx    context.Context
-	tenant string
-	blob   string
-	size   int64
-	off    int64
-	cur    []byte // rest of the current chunk
-}
-
-func (r *blobReader) Read(p []byte) (int, error) {
-	if len(r.cur) == 0 {
-		if r.off >= r.size {
-			return 0, io.EOF
-		}
-		if err := r.ctx.Err(); err != nil {
-			return 0, err
-		}
-		chunk := uint64(r.off / BlobChunkSize)
-		var val []byte
-		err := r.s.db.View(func(txn *badgerdb.Txn) error {
-			item, err := txn.Get(blobChunkKey(r.tenant, r.blob, chunk))
-			if err != nil {
-				return err
-			}
-			val, err = item.ValueCopy(nil)
-			return err
-		})
-		if err != nil {
-			return 0, fmt.Errorf("storage/badger: read blob chunk %d: %w", chunk, err)
-		}
-		skip := r.off - int64(chunk)*BlobChunkSize
-		if skip >= int64(len(val)) {
-			return 0, fmt.Errorf("storage/badger: blob chunk %d is short", chunk)
-		}
-		r.cur = val[skip:]
+	path, err := s.blobPath(ref.Blob)
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Open", err)
 	}
-	n := copy(p, r.cur)
-	r.cur = r.cur[n:]
-	r.off += int64(n)
-	return n, nil
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Open", err)
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, dwn.Wrap("storage/badger.Open", err)
+	}
+	return f, nil
 }
-
-func (r *blobReader) Close() error { return nil }
 
 // recoverUploads turns blobs left pending by a crash into garbage: no upload is in
 // flight while the store opens.
@@ -204,7 +175,7 @@ func (s *Store) recoverUploads() error {
 	})
 }
 
-// collectGarbage deletes the chunks of every blob marked as garbage.
+// collectGarbage deletes the file of every blob marked as garbage, then the mark.
 func (s *Store) collectGarbage() error {
 	var marks [][]byte
 	err := s.db.View(func(txn *badgerdb.Txn) error {
@@ -219,45 +190,21 @@ func (s *Store) collectGarbage() error {
 		return err
 	}
 	for _, m := range marks {
-		// m = 'G' tenant-prefix blob; the chunks are 'B' tenant-prefix blob 0x00 chunk.
-		prefix := append(append([]byte{ksBlob}, m[1:]...), 0)
-		// Badger's DropPrefix would stall every writer; batched deletes do not.
-		if err := s.deletePrefix(prefix); err != nil {
-			return err
+		// m = 'G' | uvarint len | tenant | blob
+		rest := m[1:]
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || uint64(len(rest)-k) < n {
+			return errCorrupt
+		}
+		path, err := s.blobPath(string(rest[k+int(n):]))
+		if err == nil {
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
 		}
 		if err := s.db.Update(func(txn *badgerdb.Txn) error { return txn.Delete(m) }); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (s *Store) deletePrefix(prefix []byte) error {
-	for {
-		var keys [][]byte
-		err := s.db.View(func(txn *badgerdb.Txn) error {
-			it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: prefix})
-			defer it.Close()
-			for it.Rewind(); it.Valid() && len(keys) < 1000; it.Next() {
-				keys = append(keys, it.Item().KeyCopy(nil))
-			}
-			return nil
-		})
-		if err != nil || len(keys) == 0 {
-			return err
-		}
-		wb := s.db.NewWriteBatch()
-		for _, k := range keys {
-			if err := wb.Delete(k); err != nil {
-				wb.Cancel()
-				return err
-			}
-		}
-		if err := wb.Flush(); err != nil {
-			return err
-		}
-		if bytes.Equal(keys[len(keys)-1], prefix) {
-			return nil
-		}
-	}
 }

@@ -18,7 +18,7 @@ const (
 	ksEvent    = 'E' // tenant, seq(8, big-endian) → messageCid
 	ksEventCID = 'e' // tenant, messageCid → seq
 	ksDataRef  = 'D' // tenant, dataCid → data reference
-	ksBlob     = 'B' // tenant, blob 0x00 chunk(8) → bytes
+	_          = 'B' // reserved (blob chunks of an unreleased layout)
 	ksPending  = 'U' // tenant, blob → pending upload marker
 	ksGarbage  = 'G' // tenant, blob → blob to delete
 )
@@ -136,9 +136,4 @@ func contextPrefixes(ctxID string) []string {
 
 func seqKey(tenant string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(tenantPrefix(ksEvent, tenant, 8), seq)
-}
-
-func blobChunkKey(tenant, blob string, chunk uint64) []byte {
-	b := key(ksBlob, tenant, blob, "")
-	return binary.BigEndian.AppendUint64(b, chunk)
 }

@@ -14,9 +14,11 @@
 // # Atomicity
 //
 // ApplyRecord writes the message, the record state, the index changes, the event-log
-// entry, child links and data-reference counts in one Badger transaction. Blob bytes are
-// written before that transaction under a pending marker; a blob that no committed data
-// reference names is deleted at the next start, so a crash leaves nothing half-present.
+// entry, child links and data-reference counts in one Badger transaction. Data too large
+// to be inline is a blob file under dir/blobs, written before that transaction under a
+// pending marker; a blob that no committed data reference names is deleted at the next
+// start, so a crash leaves nothing half-present. Blobs are plain files because Badger's
+// value log is memory-mapped: large data in it would count fully in the server's RSS.
 package badger
 
 import (
@@ -26,6 +28,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -36,7 +40,8 @@ import (
 
 // Options configure a Store. The zero value gives the defaults.
 type Options struct {
-	// InMemory keeps everything in memory (tests only).
+	// InMemory keeps the Badger database in memory (tests only); blobs still go to
+	// dir/blobs.
 	InMemory bool
 	// MemTableSize is Badger's memtable size in bytes; default 16 MiB. Larger values
 	// absorb write bursts better and cost memory.
@@ -52,8 +57,10 @@ type Options struct {
 
 // Store is a dwn.MessageStore and dwn.DataStore on Badger.
 type Store struct {
-	db  *badgerdb.DB
-	log *slog.Logger
+	db         *badgerdb.DB
+	log        *slog.Logger
+	blobDir    string
+	syncWrites bool
 
 	mu      sync.Mutex
 	tenants map[string]*tenantState
@@ -74,7 +81,8 @@ var (
 	_ dwn.DataStore    = (*Store)(nil)
 )
 
-// Open opens (creating if needed) the store in dir.
+// Open opens (creating if needed) the store in dir: the Badger database in dir/db and the
+// blob files in dir/blobs.
 func Open(dir string, o Options) (*Store, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -85,7 +93,10 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.BlockCacheSize <= 0 {
 		o.BlockCacheSize = 32 << 20
 	}
-	bo := badgerdb.DefaultOptions(dir).
+	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o700); err != nil {
+		return nil, fmt.Errorf("storage/badger: %w", err)
+	}
+	bo := badgerdb.DefaultOptions(filepath.Join(dir, "db")).
 		WithInMemory(o.InMemory).
 		WithLogger(nil).
 		WithSyncWrites(o.SyncWrites).
@@ -102,7 +113,7 @@ func Open(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage/badger: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, log: o.Logger, tenants: map[string]*tenantState{},
+	s := &Store{db: db, log: o.Logger, blobDir: filepath.Join(dir, "blobs"), syncWrites: o.SyncWrites, tenants: map[string]*tenantState{},
 		gcKick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.checkVersion(); err != nil {
 		db.Close()

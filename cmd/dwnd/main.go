@@ -44,6 +44,8 @@ func run(args []string) error {
 	fs.IntVar(&cfg.Node.MaxQueryLimit, "max-query-limit", 0, "cap on RecordsQuery page size (0: no cap, as the reference)")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "largest HTTP request header (the dwn-request header) in bytes")
 	fs.StringVar(&tenants, "tenants", "", "comma-separated DIDs: serve only these tenants (default: any tenant)")
+	fs.Int64Var(&cfg.MemoryLimit, "memory-limit", server.DefaultMemoryLimit, "soft limit of the Go heap in bytes (negative: none; GOMEMLIMIT wins)")
+	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "serve Go pprof profiles on this address (loopback only; off by default)")
 	fs.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: dwnd [flags]\n\nRuns a Decentralized Web Node on the given address.\nEvery flag can also be set as DWND_<FLAG> in the environment (for example DWND_LISTEN).\n\nFlags:\n")

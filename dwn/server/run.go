@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/dwn-ipfs/dwn-ipfs/did"
@@ -38,6 +40,14 @@ type Config struct {
 	Node node.Config
 	// Store tunes Badger.
 	Store badger.Options
+	// MemoryLimit is the soft limit of the Go runtime's memory in bytes (default 160 MiB;
+	// 0 keeps the default, a negative value disables it; the GOMEMLIMIT environment
+	// variable, when set, wins). Near the limit the garbage collector runs more often
+	// instead of letting the heap grow; it is not a hard cap.
+	MemoryLimit int64
+	// DebugListen, if set, serves Go's pprof profiles on this address (keep it on
+	// loopback: profiles reveal internals).
+	DebugListen string
 	// Ready, if set, is called with the listening address once the server accepts
 	// connections.
 	Ready func(addr string)
@@ -45,6 +55,7 @@ type Config struct {
 
 // Defaults.
 const (
+	DefaultMemoryLimit    = 160 << 20
 	DefaultListen         = "127.0.0.1:3000"
 	DefaultDataDir        = "./dwn-data"
 	DefaultMaxHeaderBytes = 1 << 20
@@ -85,6 +96,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
 	cfg.Store.Logger = log
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && cfg.MemoryLimit >= 0 {
+		limit := cfg.MemoryLimit
+		if limit == 0 {
+			limit = DefaultMemoryLimit
+		}
+		debug.SetMemoryLimit(limit)
+	}
 	store, err := badger.Open(cfg.DataDir, cfg.Store)
 	if err != nil {
 		return err
@@ -113,6 +131,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.DebugListen != "" {
+		dbg := http.NewServeMux()
+		dbg.HandleFunc("/debug/pprof/", pprof.Index)
+		dbg.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		go func() {
+			if err := http.ListenAndServe(cfg.DebugListen, dbg); err != nil {
+				log.Error("debug server failed", "err", err)
+			}
+		}()
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -254,17 +254,28 @@ func getMessage(txn *badgerdb.Txn, tenant, cid string, withIndexes bool) (*dwn.S
 // maxApplyRetries bounds retries of a transaction that lost a Badger conflict.
 const maxApplyRetries = 8
 
-// ApplyRecord implements dwn.MessageStore.
+// ApplyRecord implements dwn.MessageStore. The tenant's lock is held only while the
+// transaction is built and handed to Badger's write pipeline (which keeps that order),
+// not while it is written, so commits of one tenant overlap and event sequence numbers
+// still become visible in order.
 func (s *Store) ApplyRecord(ctx context.Context, tenant string, u *dwn.RecordUpdate) error {
 	ts := s.tenant(tenant)
-	ts.mu.Lock()
-	defer ts.mu.Unlock()
 	var err error
 	for range maxApplyRetries {
 		if err = ctx.Err(); err != nil {
 			return err
 		}
-		err = s.applyOnce(tenant, ts, u)
+		var kick bool
+		var done <-chan error
+		ts.mu.Lock()
+		done, kick, err = s.applyOnce(tenant, ts, u)
+		ts.mu.Unlock()
+		if err == nil {
+			err = <-done
+		}
+		if err == nil && kick {
+			s.kickGC()
+		}
 		if !errors.Is(err, badgerdb.ErrConflict) {
 			break
 		}
@@ -275,13 +286,33 @@ func (s *Store) ApplyRecord(ctx context.Context, tenant string, u *dwn.RecordUpd
 	return nil
 }
 
-func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) error {
+// applyOnce builds the transaction of u and sends it to Badger's write pipeline; the
+// returned channel yields the commit's outcome. kick reports that blobs became garbage.
+func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) (<-chan error, bool, error) {
 	txn := s.db.NewTransaction(true)
-	defer txn.Discard()
+	committing := false
+	defer func() {
+		if !committing {
+			txn.Discard()
+		}
+	}()
+	done, err := s.buildApply(txn, tenant, ts, u)
+	if err != nil {
+		return nil, false, err
+	}
+	ch := make(chan error, 1)
+	committing = true
+	txn.CommitWith(func(err error) { ch <- err })
+	ts.nextSeq++
+	return ch, done, nil
+}
+
+// buildApply writes u's changes into txn; it reports whether blobs become garbage.
+func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u *dwn.RecordUpdate) (bool, error) {
 	if !ts.loaded {
 		seq, err := lastSeq(txn, tenant)
 		if err != nil {
-			return err
+			return false, err
 		}
 		ts.nextSeq, ts.loaded = seq+1, true
 	}
@@ -290,17 +321,17 @@ func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) e
 	var old recordState
 	found, err := getJSON(txn, key(ksRecord, tenant, u.RecordID), &old)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !found {
 		old = recordState{}
 	}
 	if old.Newest != u.ExpectNewestCID {
-		return &dwn.Error{Kind: dwn.Conflict, Message: "Conflict", Op: "record changed concurrently"}
+		return false, &dwn.Error{Kind: dwn.Conflict, Message: "Conflict", Op: "record changed concurrently"}
 	}
 	if found {
 		if err := s.retire(txn, tenant, u.RecordID, &old); err != nil {
-			return err
+			return false, err
 		}
 	}
 	// Data references: the record holds at most one.
@@ -308,7 +339,7 @@ func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) e
 	if newData != nil {
 		ref, dup, err := incRef(txn, tenant, newData)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if dup && ref.Blob != newData.Blob {
 			garbage = true
@@ -317,50 +348,50 @@ func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) e
 	}
 	if found && old.Data != nil {
 		if err := s.decRef(txn, tenant, old.Data.DataCID); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if u.NewData != nil {
 		if err := txn.Delete(key(ksPending, tenant, u.NewData.Blob)); err != nil {
-			return err
+			return false, err
 		}
 		if garbage {
 			if err := txn.Set(key(ksGarbage, tenant, u.NewData.Blob), nil); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	// The message, its indexes and its event.
 	val, err := encodeMessage(&u.Message)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := txn.Set(key(ksMessage, tenant, u.Message.CID), val); err != nil {
-		return err
+		return false, err
 	}
 	if u.Queryable {
 		keys := indexKeys(tenant, u.Message.CID, u.Message.Indexes)
 		for _, k := range keys {
 			if err := txn.Set(k, nil); err != nil {
-				return err
+				return false, err
 			}
 		}
 		if err := txn.Set(key(ksIdxKeys, tenant, u.RecordID), encodeKeyList(keys)); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if err := txn.Set(seqKey(tenant, seq), []byte(u.Message.CID)); err != nil {
-		return err
+		return false, err
 	}
 	if err := txn.Set(key(ksEventCID, tenant, u.Message.CID), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
-		return err
+		return false, err
 	}
 	initial := old.Initial
 	if !found {
 		initial = u.Message.CID
 		if u.ParentID != "" {
 			if err := txn.Set(key(ksChild, tenant, u.ParentID, u.RecordID), nil); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
@@ -373,21 +404,14 @@ func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) e
 		st.ParentID = old.ParentID
 	}
 	if err := setJSON(txn, key(ksRecord, tenant, u.RecordID), &st); err != nil {
-		return err
+		return false, err
 	}
 	if u.Prune {
 		if err := s.pruneChildren(txn, tenant, u.RecordID, 0); err != nil {
-			return err
+			return false, err
 		}
 	}
-	if err := txn.Commit(); err != nil {
-		return err
-	}
-	ts.nextSeq = seq + 1
-	if garbage || (found && old.Data != nil) {
-		s.kickGC()
-	}
-	return nil
+	return garbage || (found && old.Data != nil), nil
 }
 
 // retire undoes what the record's newest message contributed before it is superseded:

@@ -74,7 +74,7 @@
 //	read          N RecordsRead of random seeded records
 //	query         N RecordsQuery by schema, limit 20
 //	query-cursor  N RecordsQuery by schema, limit 20, from a cursor taken from a first page
-//	query-tag     N RecordsQuery by schema and tag bucket=7 (1% of the records), limit 20
+//	query-tag     N RecordsQuery by schema and tag bucket=7: all matches, 1% of the records
 //
 // The read and query operations first seed --records records (written like the write
 // operation, with C workers). --json prints one JSON object with every number.

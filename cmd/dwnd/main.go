@@ -43,6 +43,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.Node.MaxMessageSize, "max-message-size", node.DefaultMaxMessageSize, "largest message JSON in bytes")
 	fs.IntVar(&cfg.Node.MaxQueryLimit, "max-query-limit", 0, "cap on RecordsQuery page size (0: no cap, as the reference)")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "largest HTTP request header (the dwn-request header) in bytes")
+	fs.IntVar(&cfg.MaxRequestHeader, "max-request-header", server.DefaultMaxRequestHeader, "largest dwn-request header (the JSON-RPC request) in bytes")
 	fs.StringVar(&tenants, "tenants", "", "comma-separated DIDs: serve only these tenants (default: any tenant)")
 	fs.Int64Var(&cfg.MemoryLimit, "memory-limit", server.DefaultMemoryLimit, "soft limit of the Go heap in bytes (negative: none; GOMEMLIMIT wins)")
 	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "serve Go pprof profiles on this address (loopback only; off by default)")

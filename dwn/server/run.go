@@ -29,9 +29,12 @@ type Config struct {
 	DataDir string
 	// BaseURL is the public URL reported by /info (default http://<Listen>).
 	BaseURL string
-	// MaxHeaderBytes bounds the request header, including dwn-request (default 1 MiB;
-	// Node's default used by the reference is 16 KiB). Larger headers get HTTP 431.
+	// MaxHeaderBytes bounds all request headers together (default 1 MiB; Node's default
+	// used by the reference is 16 KiB). Larger headers get HTTP 431 from net/http.
 	MaxHeaderBytes int
+	// MaxRequestHeader bounds the dwn-request header alone (default 512 KiB); larger get
+	// HTTP 431 with JSON-RPC error -50400.
+	MaxRequestHeader int
 	// ReadHeaderTimeout bounds the time to read request headers (default 10 s).
 	ReadHeaderTimeout time.Duration
 	// ShutdownTimeout bounds a graceful shutdown (default 10 s).
@@ -125,8 +128,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if maxFile <= 0 {
 		maxFile = node.DefaultMaxDataSize
 	}
+	h := NewHandler(n, log, base, maxFile)
+	if cfg.MaxRequestHeader > 0 {
+		h.MaxRequestHeader = cfg.MaxRequestHeader
+	}
 	srv := &http.Server{
-		Handler:           NewHandler(n, log, base, maxFile),
+		Handler:           h,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       2 * time.Minute,

@@ -32,6 +32,11 @@ import (
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/node"
 )
 
+// DefaultMaxRequestHeader is the default limit of the dwn-request header: 512 KiB.
+// The reference inherits Node's 16 KiB limit for all headers; larger messages (many tags,
+// embedded grants) fit here.
+const DefaultMaxRequestHeader = 512 << 10
+
 // Version is the server version reported by /info.
 const Version = "0.1.0"
 
@@ -40,20 +45,26 @@ const SDKVersion = "0.5.2"
 
 // Handler serves the HTTP API of one node.
 type Handler struct {
-	node        *node.Node
-	log         *slog.Logger
-	baseURL     string
-	maxFileSize int64
-	mux         *http.ServeMux
-	registry    *prometheus.Registry
-	requests    *prometheus.CounterVec
-	latency     *prometheus.HistogramVec
+	node *node.Node
+	// MaxRequestHeader is the largest dwn-request header in bytes (default
+	// DefaultMaxRequestHeader); a larger one gets HTTP 431 and JSON-RPC -50400.
+	MaxRequestHeader int
+	log              *slog.Logger
+	baseURL          string
+	maxFileSize      int64
+	mux              *http.ServeMux
+	registry         *prometheus.Registry
+	requests         *prometheus.CounterVec
+	latency          *prometheus.HistogramVec
 }
 
 // NewHandler returns the HTTP handler for n. baseURL is reported by /info.
 func NewHandler(n *node.Node, log *slog.Logger, baseURL string, maxFileSize int64) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	h := &Handler{node: n, log: log, baseURL: baseURL, maxFileSize: maxFileSize, mux: http.NewServeMux(),
-		registry: prometheus.NewRegistry()}
+		registry: prometheus.NewRegistry(), MaxRequestHeader: DefaultMaxRequestHeader}
 	h.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "dwn_requests_total",
 		Help: "DWN messages processed, by interface, method and DWN status code."}, []string{"interface", "method", "status"})
 	h.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "dwn_request_duration_seconds",
@@ -152,6 +163,11 @@ func (h *Handler) jsonRPC(w http.ResponseWriter, r *http.Request) {
 	hdr := r.Header.Get("dwn-request")
 	if hdr == "" {
 		writeJSON(w, 400, rpcResponse{JSONRPC: "2.0", ID: newID(), Error: &rpcError{codeBadRequest, "request payload required."}})
+		return
+	}
+	if len(hdr) > h.MaxRequestHeader {
+		writeJSON(w, http.StatusRequestHeaderFieldsTooLarge, rpcResponse{JSONRPC: "2.0", ID: newID(), Error: &rpcError{codeBadRequest,
+			fmt.Sprintf("dwn-request header is %d bytes, the limit is %d", len(hdr), h.MaxRequestHeader)}})
 		return
 	}
 	var req rpcRequest

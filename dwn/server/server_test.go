@@ -176,3 +176,28 @@ func TestCORSPreflight(t *testing.T) {
 		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
 	}
 }
+
+// TestRequestHeaderLimit checks the dwn-request limit at limit-1, limit and limit+1.
+func TestRequestHeaderLimit(t *testing.T) {
+	ts := newTestServer(t)
+	h := ts.Config.Handler.(*Handler)
+	base := `{"jsonrpc":"2.0","id":"1","method":"dwn.processMessage","params":{"target":"did:x:y","message":{"descriptor":{"interface":"Records","method":"Query","x":"`
+	end := `"}}}}`
+	h.MaxRequestHeader = 4096
+	for _, tc := range []struct {
+		size int
+		http int
+	}{{4095, 200}, {4096, 200}, {4097, 431}} {
+		hdr := base + strings.Repeat("a", tc.size-len(base)-len(end)) + end
+		req, _ := http.NewRequest("POST", ts.URL+"/", nil)
+		req.Header.Set("dwn-request", hdr)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.http {
+			t.Errorf("header of %d bytes: HTTP %d, want %d", tc.size, resp.StatusCode, tc.http)
+		}
+	}
+}

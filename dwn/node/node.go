@@ -128,20 +128,58 @@ type Reply struct {
 	Data io.ReadCloser `json:"-"`
 }
 
-// MarshalJSON renders the reply; entries is present (possibly empty) on query replies.
-func (r *Reply) MarshalJSON() ([]byte, error) {
-	type plain struct {
-		Status       dwn.Status         `json:"status"`
-		Entries      *[]json.RawMessage `json:"entries,omitempty"`
-		Entry        *ReadEntry         `json:"entry,omitempty"`
-		Cursor       *dwn.Cursor        `json:"cursor,omitempty"`
-		Subscription *Subscription      `json:"subscription,omitempty"`
+// MarshalJSON renders the reply; see AppendJSON.
+func (r *Reply) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
+
+// AppendJSON appends the reply's JSON to b. Entries are stored compact JSON and are
+// copied as they are: encoding them again would cost more than the rest of a query.
+// entries is present (possibly empty) on query replies.
+func (r *Reply) AppendJSON(b []byte) ([]byte, error) {
+	st, err := json.Marshal(r.Status)
+	if err != nil {
+		return nil, err
 	}
-	p := plain{Status: r.Status, Entry: r.Entry, Cursor: r.Cursor, Subscription: r.Subscription}
+	b = append(append(b, `{"status":`...), st...)
 	if r.Entries != nil {
-		p.Entries = &r.Entries
+		b = append(b, `,"entries":[`...)
+		for i, e := range r.Entries {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, e...)
+		}
+		b = append(b, ']')
 	}
-	return json.Marshal(p)
+	if e := r.Entry; e != nil {
+		b = append(b, `,"entry":{`...)
+		sep := ""
+		for _, f := range []struct {
+			name string
+			v    json.RawMessage
+		}{{"recordsWrite", e.RecordsWrite}, {"recordsDelete", e.RecordsDelete}, {"initialWrite", e.InitialWrite}} {
+			if len(f.v) > 0 {
+				b = append(append(append(append(b, sep...), '"'), f.name...), `":`...)
+				b = append(b, f.v...)
+				sep = ","
+			}
+		}
+		b = append(b, '}')
+	}
+	for _, f := range []struct {
+		name string
+		v    any
+		set  bool
+	}{{"cursor", r.Cursor, r.Cursor != nil}, {"subscription", r.Subscription, r.Subscription != nil}} {
+		if !f.set {
+			continue
+		}
+		v, err := json.Marshal(f.v)
+		if err != nil {
+			return nil, err
+		}
+		b = append(append(append(append(b, `,"`...), f.name...), `":`...), v...)
+	}
+	return append(b, '}'), nil
 }
 
 // ReadEntry is the entry of a RecordsRead reply.

@@ -43,7 +43,7 @@ type Config struct {
 	Node node.Config
 	// Store tunes Badger.
 	Store badger.Options
-	// MemoryLimit is the soft limit of the Go runtime's memory in bytes (default 160 MiB;
+	// MemoryLimit is the soft limit of the Go runtime's memory in bytes (default 256 MiB;
 	// 0 keeps the default, a negative value disables it; the GOMEMLIMIT environment
 	// variable, when set, wins). Near the limit the garbage collector runs more often
 	// instead of letting the heap grow; it is not a hard cap.
@@ -58,7 +58,7 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultMemoryLimit    = 160 << 20
+	DefaultMemoryLimit    = 256 << 20
 	DefaultListen         = "127.0.0.1:3000"
 	DefaultDataDir        = "./dwn-data"
 	DefaultMaxHeaderBytes = 1 << 20

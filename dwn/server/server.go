@@ -138,12 +138,7 @@ type rpcError struct {
 type rpcResponse struct {
 	JSONRPC string          `json:"jsonrpc"`
 	ID      json.RawMessage `json:"id"`
-	Result  *rpcResult      `json:"result,omitempty"`
 	Error   *rpcError       `json:"error,omitempty"`
-}
-
-type rpcResult struct {
-	Reply *node.Reply `json:"reply"`
 }
 
 // JSON-RPC error codes used by the reference server.
@@ -210,14 +205,20 @@ func (h *Handler) jsonRPC(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.requests.WithLabelValues(label(iface), label(method), strconv.Itoa(reply.Status.Code)).Inc()
-	resp := rpcResponse{JSONRPC: "2.0", ID: id, Result: &rpcResult{Reply: reply}}
 	if reply.Data != nil {
 		defer reply.Data.Close()
-		b, err := json.Marshal(resp)
-		if err != nil {
-			fail(500, codeInternal, "internal error while encoding the reply")
-			return
-		}
+	}
+	// The envelope is written by hand: json.Marshal would re-validate and re-compact
+	// every stored entry of the reply.
+	b := make([]byte, 0, 512)
+	b = append(append(append(b, `{"jsonrpc":"2.0","id":`...), id...), `,"result":{"reply":`...)
+	b, err = reply.AppendJSON(b)
+	if err != nil {
+		fail(500, codeInternal, "internal error while encoding the reply")
+		return
+	}
+	b = append(b, "}}"...)
+	if reply.Data != nil {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("dwn-response", string(b))
 		w.WriteHeader(200)
@@ -226,7 +227,10 @@ func (h *Handler) jsonRPC(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	writeJSON(w, 200, resp)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(200)
+	w.Write(b)
 }
 
 // readRecord serves GET /:did/records/:id: an anonymous RecordsRead whose data is the

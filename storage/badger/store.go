@@ -34,6 +34,7 @@ import (
 	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
 )
@@ -43,10 +44,12 @@ type Options struct {
 	// InMemory keeps the Badger database in memory (tests only); blobs still go to
 	// dir/blobs.
 	InMemory bool
-	// MemTableSize is Badger's memtable size in bytes; default 16 MiB. Larger values
+	// MemTableSize is Badger's memtable size in bytes; default 8 MiB. Larger values
 	// absorb write bursts better and cost memory.
 	MemTableSize int64
-	// BlockCacheSize is Badger's block cache in bytes; default 32 MiB.
+	// BlockCacheSize is Badger's block cache in bytes; default 0. Tables are not
+	// compressed, so blocks are read straight from the memory-mapped table files and a
+	// cache would only duplicate them.
 	BlockCacheSize int64
 	// SyncWrites makes every commit wait for fsync. Default false: commits survive a
 	// process crash (the OS keeps the written pages), not a power loss.
@@ -88,10 +91,7 @@ func Open(dir string, o Options) (*Store, error) {
 		o.Logger = slog.Default()
 	}
 	if o.MemTableSize <= 0 {
-		o.MemTableSize = 16 << 20
-	}
-	if o.BlockCacheSize <= 0 {
-		o.BlockCacheSize = 32 << 20
+		o.MemTableSize = 8 << 20
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o700); err != nil {
 		return nil, fmt.Errorf("storage/badger: %w", err)
@@ -103,6 +103,7 @@ func Open(dir string, o Options) (*Store, error) {
 		WithMemTableSize(o.MemTableSize).
 		WithNumMemtables(3).
 		WithBlockCacheSize(o.BlockCacheSize).
+		WithCompression(options.None).
 		WithValueThreshold(32 << 10).
 		WithNumVersionsToKeep(1).
 		WithNumCompactors(2)

@@ -47,11 +47,27 @@ func now(t time.Time) string {
 	return Timestamp(t)
 }
 
-func sign(payload map[string]any, s jws.Signer) (map[string]any, error) {
-	b, err := json.Marshal(payload)
-	if err != nil {
-		return nil, err
+// field is one member of a signature payload; payloads keep the reference's member
+// order so that signatures are byte-identical to the reference SDK's.
+type field struct {
+	name  string
+	value string
+}
+
+func sign(payload []field, s jws.Signer) (map[string]any, error) {
+	b := []byte{'{'}
+	for _, f := range payload {
+		if f.value == "" {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		k, _ := json.Marshal(f.name)
+		v, _ := json.Marshal(f.value)
+		b = append(append(append(b, k...), ':'), v...)
 	}
+	b = append(b, '}')
 	g, err := jws.Sign(b, s)
 	if err != nil {
 		return nil, err
@@ -185,11 +201,7 @@ func signWrite(desc map[string]any, recordID, contextID string, s jws.Signer) (*
 	if err != nil {
 		return nil, err
 	}
-	payload := map[string]any{"recordId": recordID, "descriptorCid": descCID}
-	if contextID != "" {
-		payload["contextId"] = contextID
-	}
-	sig, err := sign(payload, s)
+	sig, err := sign([]field{{"recordId", recordID}, {"descriptorCid", descCID}, {"contextId", contextID}}, s)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +221,7 @@ func signed(desc map[string]any, s jws.Signer) (*Message, error) {
 		if err != nil {
 			return nil, err
 		}
-		sig, err := sign(map[string]any{"descriptorCid": descCID}, s)
+		sig, err := sign([]field{{"descriptorCid", descCID}}, s)
 		if err != nil {
 			return nil, err
 		}

@@ -44,7 +44,7 @@ type Options struct {
 	// InMemory keeps the Badger database in memory (tests only); blobs still go to
 	// dir/blobs.
 	InMemory bool
-	// MemTableSize is Badger's memtable size in bytes; default 8 MiB. Larger values
+	// MemTableSize is Badger's memtable size in bytes; default 16 MiB. Larger values
 	// absorb write bursts better and cost memory.
 	MemTableSize int64
 	// BlockCacheSize is Badger's block cache in bytes; default 0. Tables are not
@@ -91,7 +91,7 @@ func Open(dir string, o Options) (*Store, error) {
 		o.Logger = slog.Default()
 	}
 	if o.MemTableSize <= 0 {
-		o.MemTableSize = 8 << 20
+		o.MemTableSize = 16 << 20
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "blobs"), 0o700); err != nil {
 		return nil, fmt.Errorf("storage/badger: %w", err)

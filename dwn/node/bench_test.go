@@ -61,3 +61,31 @@ func BenchmarkRecordsQuery(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRecordsQueryCursor measures the second page of 20 by schema over 10^4 records.
+func BenchmarkRecordsQueryCursor(b *testing.B) {
+	n := newNode(b, Config{})
+	tenant, signer := newIdentity(b)
+	for range 10000 {
+		data := make([]byte, 64)
+		rand.Read(data)
+		m, _ := builder.RecordsWrite(builder.Write{Data: data, Schema: "https://bench.example/s"}, signer)
+		if rep, err := n.ProcessMessage(context.Background(), tenant, m.JSON, bytes.NewReader(data)); err != nil || rep.Status.Code != 202 {
+			b.Fatal(err)
+		}
+	}
+	q, _ := builder.RecordsQuery(builder.Query{Filter: map[string]any{"schema": "https://bench.example/s"}, Limit: 20}, signer)
+	first, err := n.ProcessMessage(context.Background(), tenant, q.JSON, nil)
+	if err != nil || first.Cursor == nil {
+		b.Fatal(err)
+	}
+	q2, _ := builder.RecordsQuery(builder.Query{Filter: map[string]any{"schema": "https://bench.example/s"}, Limit: 20, Cursor: first.Cursor}, signer)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := n.ProcessMessage(context.Background(), tenant, q2.JSON, nil)
+		if err != nil || len(rep.Entries) != 20 {
+			b.Fatal(err, rep.Status)
+		}
+	}
+}

@@ -118,6 +118,7 @@ type indexRange struct {
 	it     *badgerdb.Iterator
 	prefix []byte
 	desc   bool
+	cur    []byte // suffix the iterator is positioned on, nil if unknown
 }
 
 func newJoinStream(txn *badgerdb.Txn, tenant string, f *dwn.Filter, sortTag byte, desc bool) (*joinStream, error) {
@@ -159,16 +160,27 @@ func (js *joinStream) close() {
 // seek positions the range at the first suffix at or after target in its order (strictly
 // after when strict) and returns it, or nil when the range is exhausted.
 func (r *indexRange) seek(target []byte, strict bool) []byte {
-	k := make([]byte, 0, len(r.prefix)+len(target))
-	k = append(append(k, r.prefix...), target...)
-	r.it.Seek(k)
-	if strict && r.it.Valid() && bytes.Equal(r.it.Item().Key(), k) {
-		r.it.Next()
+	switch {
+	case r.cur != nil && bytes.Equal(r.cur, target):
+		// Already there (the common case of stepping past the entry just returned):
+		// Next is far cheaper than a Seek through every table.
+		if strict {
+			r.it.Next()
+		}
+	default:
+		k := make([]byte, 0, len(r.prefix)+len(target))
+		k = append(append(k, r.prefix...), target...)
+		r.it.Seek(k)
+		if strict && r.it.Valid() && bytes.Equal(r.it.Item().Key(), k) {
+			r.it.Next()
+		}
 	}
 	if !r.it.Valid() {
+		r.cur = nil
 		return nil
 	}
-	return r.it.Item().KeyCopy(nil)[len(r.prefix):]
+	r.cur = r.it.Item().KeyCopy(nil)[len(r.prefix):]
+	return r.cur
 }
 
 // advance moves the stream to the first common suffix at or after target (strictly

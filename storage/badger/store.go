@@ -104,7 +104,11 @@ func Open(dir string, o Options) (*Store, error) {
 		WithNumMemtables(3).
 		WithBlockCacheSize(o.BlockCacheSize).
 		WithCompression(options.None).
-		WithValueThreshold(32 << 10).
+		// Values over 1 KiB (messages) go to the value log, so memtables and the tables
+		// built from them hold keys and small values only: flushes and compactions then
+		// need a fraction of the memory and CPU (measured: seeding 2.5x faster, cursor
+		// queries 3x, Go heap 250 -> 140 MiB under the benchmark).
+		WithValueThreshold(1 << 10).
 		WithNumVersionsToKeep(1).
 		WithNumCompactors(2)
 	if o.InMemory {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/builder"
+	"github.com/dwn-ipfs/dwn-ipfs/dwn/jws"
 )
 
 // BenchmarkRecordsWrite measures the write path of a pre-signed 1 KiB RecordsWrite:
@@ -43,14 +44,7 @@ func BenchmarkRecordsWrite(b *testing.B) {
 func BenchmarkRecordsQuery(b *testing.B) {
 	n := newNode(b, Config{})
 	tenant, signer := newIdentity(b)
-	for range 10000 {
-		data := make([]byte, 64)
-		rand.Read(data)
-		m, _ := builder.RecordsWrite(builder.Write{Data: data, Schema: "https://bench.example/s"}, signer)
-		if rep, err := n.ProcessMessage(context.Background(), tenant, m.JSON, bytes.NewReader(data)); err != nil || rep.Status.Code != 202 {
-			b.Fatal(err)
-		}
-	}
+	seedRecords(b, n, tenant, signer, 10000)
 	q, _ := builder.RecordsQuery(builder.Query{Filter: map[string]any{"schema": "https://bench.example/s"}, Limit: 20}, signer)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -66,14 +60,7 @@ func BenchmarkRecordsQuery(b *testing.B) {
 func BenchmarkRecordsQueryCursor(b *testing.B) {
 	n := newNode(b, Config{})
 	tenant, signer := newIdentity(b)
-	for range 10000 {
-		data := make([]byte, 64)
-		rand.Read(data)
-		m, _ := builder.RecordsWrite(builder.Write{Data: data, Schema: "https://bench.example/s"}, signer)
-		if rep, err := n.ProcessMessage(context.Background(), tenant, m.JSON, bytes.NewReader(data)); err != nil || rep.Status.Code != 202 {
-			b.Fatal(err)
-		}
-	}
+	seedRecords(b, n, tenant, signer, 10000)
 	q, _ := builder.RecordsQuery(builder.Query{Filter: map[string]any{"schema": "https://bench.example/s"}, Limit: 20}, signer)
 	first, err := n.ProcessMessage(context.Background(), tenant, q.JSON, nil)
 	if err != nil || first.Cursor == nil {
@@ -86,6 +73,19 @@ func BenchmarkRecordsQueryCursor(b *testing.B) {
 		rep, err := n.ProcessMessage(context.Background(), tenant, q2.JSON, nil)
 		if err != nil || len(rep.Entries) != 20 {
 			b.Fatal(err, rep.Status)
+		}
+	}
+}
+
+// seedRecords writes count records of 64 random bytes with the bench schema.
+func seedRecords(b *testing.B, n *Node, tenant string, signer jws.Signer, count int) {
+	b.Helper()
+	for range count {
+		data := make([]byte, 64)
+		rand.Read(data)
+		m, _ := builder.RecordsWrite(builder.Write{Data: data, Schema: "https://bench.example/s"}, signer)
+		if rep, err := n.ProcessMessage(context.Background(), tenant, m.JSON, bytes.NewReader(data)); err != nil || rep.Status.Code != 202 {
+			b.Fatal(err)
 		}
 	}
 }

@@ -164,15 +164,8 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 		return nil, err
 	}
 	f := d.Filter
-	if f.Protocol != "" {
-		if err := checkNormalized(f.Protocol, "UrlProtocolNotNormalized", "Protocol"); err != nil {
-			return nil, err
-		}
-	}
-	if f.Schema != "" {
-		if err := checkNormalized(f.Schema, "UrlSchemaNotNormalized", "Schema"); err != nil {
-			return nil, err
-		}
+	if err := checkProtocolAndSchema(f.Protocol, f.Schema); err != nil {
+		return nil, err
 	}
 	sortProp, desc := dwn.SortDateCreated, false
 	switch d.DateSort {

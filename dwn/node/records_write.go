@@ -130,15 +130,8 @@ func (n *Node) parseRecordsWrite(r *request) (*writeInfo, error) {
 				"CID of encryption property %s does not match encryptionCid in authorization: %s", got, truncate(ec, 100))
 		}
 	}
-	if d.Protocol != "" {
-		if err := checkNormalized(d.Protocol, "UrlProtocolNotNormalized", "Protocol"); err != nil {
-			return nil, err
-		}
-	}
-	if d.Schema != "" {
-		if err := checkNormalized(d.Schema, "UrlSchemaNotNormalized", "Schema"); err != nil {
-			return nil, err
-		}
+	if err := checkProtocolAndSchema(d.Protocol, d.Schema); err != nil {
+		return nil, err
 	}
 	for _, ts := range []string{d.MessageTimestamp, d.DateCreated, d.DatePublished} {
 		if ts != "" {

@@ -49,3 +49,17 @@ func checkNormalized(v, code, label string) error {
 	}
 	return nil
 }
+
+// checkProtocolAndSchema checks that the protocol and schema URIs, where given, are
+// normalized: 400 UrlProtocolNotNormalized / UrlSchemaNotNormalized otherwise.
+func checkProtocolAndSchema(protocol, schema string) error {
+	if protocol != "" {
+		if err := checkNormalized(protocol, "UrlProtocolNotNormalized", "Protocol"); err != nil {
+			return err
+		}
+	}
+	if schema != "" {
+		return checkNormalized(schema, "UrlSchemaNotNormalized", "Schema")
+	}
+	return nil
+}

@@ -403,10 +403,8 @@ func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u 
 	st := recordState{Initial: initial, Newest: u.Message.CID, Timestamp: u.Timestamp,
 		Delete: u.IsDelete, Queryable: u.Queryable, DataCID: u.DataCID, DataSize: u.DataSize,
 		Data: newData, ParentID: u.ParentID}
-	if !found {
-		st.ParentID = u.ParentID
-	} else {
-		st.ParentID = old.ParentID
+	if found {
+		st.ParentID = old.ParentID // parentId is immutable; the initial write's stands
 	}
 	if err := setJSON(txn, key(ksRecord, tenant, u.RecordID), &st); err != nil {
 		return false, err

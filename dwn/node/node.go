@@ -126,7 +126,13 @@ type Reply struct {
 	Subscription *Subscription     `json:"subscription,omitempty"`
 
 	Data io.ReadCloser `json:"-"`
+
+	iface, method string // of the processed message, when it could be decoded
 }
+
+// Kind returns the interface and method of the message the reply answers, or empty
+// strings when the message could not be decoded that far.
+func (r *Reply) Kind() (iface, method string) { return r.iface, r.method }
 
 // MarshalJSON renders the reply; see AppendJSON.
 func (r *Reply) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
@@ -226,6 +232,16 @@ func (n *Node) ProcessMessage(ctx context.Context, tenant string, message []byte
 	if reply != nil {
 		return reply, nil
 	}
+	d := &r.msg.Descriptor
+	rep, err := n.dispatch(ctx, r)
+	if rep != nil {
+		rep.iface, rep.method = d.Interface, d.Method
+	}
+	return rep, err
+}
+
+// dispatch runs the handler of a decoded message.
+func (n *Node) dispatch(ctx context.Context, r *request) (*Reply, error) {
 	var rep *Reply
 	var err error
 	d := &r.msg.Descriptor

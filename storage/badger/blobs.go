@@ -34,7 +34,11 @@ func (s *Store) blobPath(blob string) (string, error) {
 
 // Create implements dwn.DataStore. The blob is registered as pending before any byte is
 // written; ApplyRecord clears the mark when a data reference names the blob.
-func (s *Store) Create(ctx context.Context, tenant string) (dwn.BlobWriter, error) {
+func (s *Store) Create(ctx context.Context, did string) (dwn.BlobWriter, error) {
+	tenant, _, err := s.tenantID(did, true)
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Create", err)
+	}
 	var id [16]byte
 	if _, err := rand.Read(id[:]); err != nil {
 		return nil, err
@@ -111,10 +115,17 @@ func (w *blobWriter) Abort() {
 }
 
 // Ref implements dwn.DataStore.
-func (s *Store) Ref(ctx context.Context, tenant, dataCID string) (*dwn.DataRef, error) {
+func (s *Store) Ref(ctx context.Context, did, dataCID string) (*dwn.DataRef, error) {
+	tenant, known, err := s.tenantID(did, false)
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Ref", err)
+	}
+	if !known {
+		return nil, notFound("data")
+	}
 	var v dataRefValue
 	var found bool
-	err := s.db.View(func(txn *badgerdb.Txn) error {
+	err = s.db.View(func(txn *badgerdb.Txn) error {
 		var err error
 		found, err = getJSON(txn, key(ksDataRef, tenant, dataCID), &v)
 		return err

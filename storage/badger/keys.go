@@ -9,7 +9,8 @@ import (
 // Keyspace tags: the first byte of every key. Never reuse or renumber one; add new tags
 // and bump formatVersion when the meaning of an existing one changes.
 const (
-	ksMeta     = 'V' // global: format version
+	ksMeta     = 'V' // global: format version, tenant id counter
+	ksTenant   = 'T' // global: tenant DID → its short id (uvarint), used in every other key
 	ksMessage  = 'M' // tenant, messageCid → message value
 	ksRecord   = 'R' // tenant, recordId → record state
 	ksIdxKeys  = 'K' // tenant, recordId → the index keys of its queryable message
@@ -26,10 +27,15 @@ const (
 // formatVersion is the on-disk layout version written under ksMeta.
 const formatVersion = 1
 
-var metaVersionKey = []byte{ksMeta, 'v'}
+var (
+	metaVersionKey  = []byte{ksMeta, 'v'}
+	metaTenantIDKey = []byte{ksMeta, 't'} // the last tenant id given out (uint64)
+)
 
-// tenantPrefix returns the keyspace tag followed by the length-prefixed tenant DID, so
-// tenants never share a key range and a tenant purge is a prefix delete.
+// tenantPrefix returns the keyspace tag followed by the length-prefixed tenant id (the
+// short id the store gave the tenant's DID, see Store.tenantID), so tenants never share
+// a key range and a tenant purge is a prefix delete. The id keeps keys short: DIDs are
+// often over 100 bytes and every index entry carries one.
 func tenantPrefix(ks byte, tenant string, extra int) []byte {
 	b := make([]byte, 0, 1+binary.MaxVarintLen32+len(tenant)+extra)
 	b = append(b, ks)

@@ -15,9 +15,16 @@ import (
 // merged, duplicates dropped, and every candidate is checked against its filter's full
 // conditions before it is returned. Work is bounded by the limit, not the tenant size,
 // whenever the equality conditions are selective.
-func (s *Store) QueryRecords(ctx context.Context, tenant string, q *dwn.Query) (*dwn.Page, error) {
+func (s *Store) QueryRecords(ctx context.Context, did string, q *dwn.Query) (*dwn.Page, error) {
 	page := &dwn.Page{}
-	err := s.db.View(func(txn *badgerdb.Txn) error {
+	tenant, known, err := s.tenantID(did, false)
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.QueryRecords", err)
+	}
+	if !known {
+		return page, nil
+	}
+	err = s.db.View(func(txn *badgerdb.Txn) error {
 		sortTag := byte(sortCreated)
 		if q.Sort == dwn.SortDatePublished {
 			sortTag = sortPublished

@@ -68,6 +68,9 @@ type Store struct {
 	mu      sync.Mutex
 	tenants map[string]*tenantState
 
+	ids   sync.Map   // tenant DID → tenant id (string of its uvarint bytes)
+	idsMu sync.Mutex // serializes the creation of tenant ids
+
 	gcKick chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
@@ -171,6 +174,67 @@ func (s *Store) tenant(t string) *tenantState {
 	return ts
 }
 
+// tenantID returns the short id of a tenant DID used in keys. With create, a tenant
+// seen for the first time gets the next id; otherwise ok is false for an unknown tenant
+// (which has no data).
+func (s *Store) tenantID(did string, create bool) (id string, ok bool, err error) {
+	if v, found := s.ids.Load(did); found {
+		return v.(string), true, nil
+	}
+	tk := append([]byte{ksTenant}, did...)
+	lookup := func(txn *badgerdb.Txn) error {
+		item, err := txn.Get(tk)
+		if errors.Is(err, badgerdb.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		v, err := item.ValueCopy(nil)
+		if err == nil {
+			id, ok = string(v), true
+		}
+		return err
+	}
+	if err := s.db.View(lookup); err != nil {
+		return "", false, err
+	}
+	if !ok && create {
+		s.idsMu.Lock()
+		defer s.idsMu.Unlock()
+		err = s.db.Update(func(txn *badgerdb.Txn) error {
+			if err := lookup(txn); err != nil || ok {
+				return err
+			}
+			var last uint64
+			item, err := txn.Get(metaTenantIDKey)
+			switch {
+			case errors.Is(err, badgerdb.ErrKeyNotFound):
+			case err != nil:
+				return err
+			default:
+				v, err := item.ValueCopy(nil)
+				if err != nil || len(v) != 8 {
+					return errCorrupt
+				}
+				last = binary.BigEndian.Uint64(v)
+			}
+			id, ok = string(binary.AppendUvarint(nil, last+1)), true
+			if err := txn.Set(metaTenantIDKey, binary.BigEndian.AppendUint64(nil, last+1)); err != nil {
+				return err
+			}
+			return txn.Set(tk, []byte(id))
+		})
+		if err != nil {
+			return "", false, err
+		}
+	}
+	if ok {
+		s.ids.Store(did, id)
+	}
+	return id, ok, nil
+}
+
 func notFound(what string) error { return &dwn.Error{Kind: dwn.NotFound, Message: what + " not found"} }
 
 // recordState is the stored form of dwn.RecordState.
@@ -206,10 +270,17 @@ func setJSON(txn *badgerdb.Txn, k []byte, v any) error {
 }
 
 // Record implements dwn.MessageStore.
-func (s *Store) Record(ctx context.Context, tenant, recordID string) (*dwn.RecordState, error) {
+func (s *Store) Record(ctx context.Context, did, recordID string) (*dwn.RecordState, error) {
+	tenant, known, err := s.tenantID(did, false)
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Record", err)
+	}
+	if !known {
+		return nil, notFound("record")
+	}
 	var st recordState
 	var found bool
-	err := s.db.View(func(txn *badgerdb.Txn) error {
+	err = s.db.View(func(txn *badgerdb.Txn) error {
 		var err error
 		found, err = getJSON(txn, key(ksRecord, tenant, recordID), &st)
 		return err
@@ -226,9 +297,16 @@ func (s *Store) Record(ctx context.Context, tenant, recordID string) (*dwn.Recor
 }
 
 // Message implements dwn.MessageStore.
-func (s *Store) Message(ctx context.Context, tenant, messageCID string) (*dwn.StoredMessage, error) {
+func (s *Store) Message(ctx context.Context, did, messageCID string) (*dwn.StoredMessage, error) {
+	tenant, known, err := s.tenantID(did, false)
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.Message", err)
+	}
+	if !known {
+		return nil, notFound("message")
+	}
 	var m *dwn.StoredMessage
-	err := s.db.View(func(txn *badgerdb.Txn) error {
+	err = s.db.View(func(txn *badgerdb.Txn) error {
 		var err error
 		m, err = getMessage(txn, tenant, messageCID, true)
 		return err
@@ -263,9 +341,12 @@ const maxApplyRetries = 8
 // transaction is built and handed to Badger's write pipeline (which keeps that order),
 // not while it is written, so commits of one tenant overlap and event sequence numbers
 // still become visible in order.
-func (s *Store) ApplyRecord(ctx context.Context, tenant string, u *dwn.RecordUpdate) error {
+func (s *Store) ApplyRecord(ctx context.Context, did string, u *dwn.RecordUpdate) error {
+	tenant, _, err := s.tenantID(did, true)
+	if err != nil {
+		return dwn.Wrap("storage/badger.ApplyRecord", err)
+	}
 	ts := s.tenant(tenant)
-	var err error
 	for range maxApplyRetries {
 		if err = ctx.Err(); err != nil {
 			return err

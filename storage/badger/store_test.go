@@ -23,12 +23,25 @@ func TestStore(t *testing.T) {
 	})
 }
 
+// TestReopenKeepsData checks that records and the tenant ids in their keys survive a
+// reopen, and that a tenant first seen after the reopen gets a fresh id.
 func TestReopenKeepsData(t *testing.T) {
 	dir := t.TempDir()
+	ctx := context.Background()
+	write := func(s *Store, tenant, rid string) {
+		t.Helper()
+		u := &dwn.RecordUpdate{RecordID: rid, Timestamp: "2024-01-01T00:00:00.000000Z", IsInitial: true, Queryable: true,
+			Message: dwn.StoredMessage{CID: "c-" + rid, JSON: []byte("{}"), Indexes: dwn.Indexes{"dateCreated": "2024-01-01T00:00:00.000000Z", "recordId": rid}}}
+		if err := s.ApplyRecord(ctx, tenant, u); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	write(s, "did:example:a", "ra")
+	write(s, "did:example:b", "rb")
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +49,17 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	s.Close()
+	defer s.Close()
+	write(s, "did:example:c", "rc")
+	for tenant, want := range map[string]string{"did:example:a": "c-ra", "did:example:b": "c-rb", "did:example:c": "c-rc"} {
+		p, err := s.QueryRecords(ctx, tenant, &dwn.Query{Filters: []dwn.Filter{{}}})
+		if err != nil || len(p.Entries) != 1 || p.Entries[0].CID != want {
+			t.Fatalf("tenant %s after reopen: %+v, %v", tenant, p, err)
+		}
+	}
+	if p, _ := s.QueryRecords(ctx, "did:example:unknown", &dwn.Query{Filters: []dwn.Filter{{}}}); len(p.Entries) != 0 {
+		t.Fatal("an unknown tenant sees records")
+	}
 }
 
 func blobFiles(t *testing.T, dir string) int {

@@ -47,7 +47,7 @@ suite dwnd "$durl" "$dpid" "$N" "$N"
 kill "$dpid"; wait "$dpid" 2>/dev/null || true
 
 # reference
-port=${REFERENCE_PORT:-39391}
+port=${REFERENCE_PORT:-29395}
 node conformance/reference-server.mjs --port "$port" >"$tmp/ref.out" &
 pids="$pids $!"
 for _ in $(seq 1 200); do grep -q '^http' "$tmp/ref.out" && break; sleep 0.25; done

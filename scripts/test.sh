@@ -39,7 +39,7 @@ step "go test"
 go test -count=1 -timeout 20m ./...
 
 step "conformance vectors against the reference server"
-(cd conformance && PORT=${REFERENCE_PORT:-39390} ./check-reference.sh)
+(cd conformance && PORT=${REFERENCE_PORT:-29390} ./check-reference.sh)
 
 step "conformance vectors against dwnd (black box)"
 bin=$(mktemp -d)

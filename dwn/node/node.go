@@ -270,15 +270,22 @@ func (n *Node) dispatch(ctx context.Context, r *request) (*Reply, error) {
 
 // decode parses, checks interface and method, and validates the JSON Schema.
 func (n *Node) decode(tenant string, message []byte, data io.Reader) (*request, *Reply) {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, message); err != nil {
-		return nil, statusReply(400, "MessageInvalidJson: message is not valid JSON")
+	// Stored messages and reply entries are spliced as compact JSON. Clients send
+	// JSON.stringify output, which is compact already: only messages with whitespace
+	// anywhere need the extra pass.
+	compact := message
+	if bytes.ContainsAny(message, " \t\r\n") {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, message); err != nil {
+			return nil, statusReply(400, "MessageInvalidJson: message is not valid JSON")
+		}
+		compact = buf.Bytes()
 	}
-	r := &request{tenant: tenant, json: buf.Bytes(), data: data}
+	r := &request{tenant: tenant, json: compact, data: data}
 	dec := json.NewDecoder(bytes.NewReader(r.json))
 	dec.UseNumber()
 	var v any
-	if err := dec.Decode(&v); err != nil {
+	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(r.json)) {
 		return nil, statusReply(400, "MessageInvalidJson: message is not valid JSON")
 	}
 	raw, ok := v.(map[string]any)

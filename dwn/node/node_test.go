@@ -174,6 +174,18 @@ func TestBadDataLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestInvalidJSON checks that malformed message JSON is refused before anything else.
+func TestInvalidJSON(t *testing.T) {
+	n := newNode(t, Config{})
+	tenant, _ := newIdentity(t)
+	for _, msg := range []string{`{"descriptor":`, `{"a":1}xyz`, `{"a":1} {"b":2}`, `not json`, `{"a": 1,}`} {
+		rep := process(t, n, tenant, []byte(msg), nil)
+		if rep.Status.Code != 400 || !strings.HasPrefix(rep.Status.Detail, "MessageInvalidJson") {
+			t.Errorf("%q: %d %s", msg, rep.Status.Code, rep.Status.Detail)
+		}
+	}
+}
+
 // FuzzProcessMessage feeds arbitrary message JSON to the node: it must never panic, and
 // must answer with a DWN status.
 func FuzzProcessMessage(f *testing.F) {

@@ -304,11 +304,11 @@ func runBench(ctx context.Context, progress io.Writer, cfg benchConfig) (*benchR
 
 	// Run.
 	var (
-		next, done, entries, dataBytes atomic.Int64
-		errMu                          sync.Mutex
-		errCount                       int
-		errSeen                        = map[string]bool{}
-		lat                            = make([]time.Duration, cfg.n)
+		done, entries, dataBytes atomic.Int64
+		errMu                    sync.Mutex
+		errCount                 int
+		errSeen                  = map[string]bool{}
+		lat                      = make([]time.Duration, cfg.n)
 	)
 	fail := func(detail string) {
 		errMu.Lock()
@@ -327,53 +327,42 @@ func runBench(ctx context.Context, progress io.Writer, cfg benchConfig) (*benchR
 	}
 	start := time.Now()
 	stopProgress := showProgress(progress, "bench "+cfg.op, "requests", int64(cfg.n), &done, start)
-	var wg sync.WaitGroup
-	for range cfg.c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= cfg.n || ctx.Err() != nil {
-					return
-				}
-				r := reqs[i]
-				var body io.Reader
-				var size int64
-				if r.data >= 0 {
-					body, size = pl.reader(r.data), int64(cfg.size)
-				}
-				t := time.Now()
-				rep, rc, err := cl.Send(ctx, tenant, r.msg, body, size)
-				var got int64
-				if err == nil && rc != nil {
-					got, err = io.Copy(io.Discard, rc)
-					rc.Close()
-				}
-				lat[i] = time.Since(t)
-				done.Add(1)
-				switch {
-				case err != nil:
-					fail(oneLine(err.Error()))
-					continue
-				case rep.Status.Code != expect:
-					fail(fmt.Sprintf("DWN status %d: %s", rep.Status.Code, truncate(rep.Status.Detail, 200)))
-					continue
-				case cfg.op == "read" && got != int64(cfg.size):
-					fail(fmt.Sprintf("read returned %d bytes, want %d", got, cfg.size))
-					continue
-				}
-				entries.Add(int64(len(rep.Entries)))
-				switch cfg.op {
-				case "write":
-					dataBytes.Add(size)
-				case "read":
-					dataBytes.Add(got)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	forEach(ctx, cfg.c, cfg.n, func(i int) bool {
+		r := reqs[i]
+		var body io.Reader
+		var size int64
+		if r.data >= 0 {
+			body, size = pl.reader(r.data), int64(cfg.size)
+		}
+		t := time.Now()
+		rep, rc, err := cl.Send(ctx, tenant, r.msg, body, size)
+		var got int64
+		if err == nil && rc != nil {
+			got, err = io.Copy(io.Discard, rc)
+			rc.Close()
+		}
+		lat[i] = time.Since(t)
+		done.Add(1)
+		switch {
+		case err != nil:
+			fail(oneLine(err.Error()))
+			return true
+		case rep.Status.Code != expect:
+			fail(fmt.Sprintf("DWN status %d: %s", rep.Status.Code, truncate(rep.Status.Detail, 200)))
+			return true
+		case cfg.op == "read" && got != int64(cfg.size):
+			fail(fmt.Sprintf("read returned %d bytes, want %d", got, cfg.size))
+			return true
+		}
+		entries.Add(int64(len(rep.Entries)))
+		switch cfg.op {
+		case "write":
+			dataBytes.Add(size)
+		case "read":
+			dataBytes.Add(got)
+		}
+		return true
+	})
 	elapsed := time.Since(start)
 	stopProgress()
 	stopSampler()
@@ -419,50 +408,39 @@ func seed(ctx context.Context, progress io.Writer, cl *client.Client, tenant str
 	if cfg.size == 0 {
 		wantCode = 204
 	}
-	var next, done atomic.Int64
+	var done atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	start := time.Now()
 	stop := showProgress(progress, "seeding", "records", int64(n), &done, start)
-	var wg sync.WaitGroup
-	for range cfg.c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					return
-				}
-				err := func() error {
-					m, err := benchWrite(pl, i, base.Add(time.Duration(i)*time.Microsecond), s)
-					if err != nil {
-						return err
-					}
-					rep, rc, err := cl.Send(ctx, tenant, m.JSON, pl.gen(i), int64(cfg.size))
-					if err != nil {
-						return transportError(err, cfg.endpoint)
-					}
-					if rc != nil {
-						rc.Close()
-					}
-					if rep.Status.Code != wantCode {
-						return fmt.Errorf("DWN status %d: %s", rep.Status.Code, rep.Status.Detail)
-					}
-					ids[i] = m.RecordID
-					return nil
-				}()
-				if err != nil {
-					errOnce.Do(func() { firstErr = err; cancel() })
-					return
-				}
-				done.Add(1)
+	forEach(ctx, cfg.c, n, func(i int) bool {
+		err := func() error {
+			m, err := benchWrite(pl, i, base.Add(time.Duration(i)*time.Microsecond), s)
+			if err != nil {
+				return err
 			}
+			rep, rc, err := cl.Send(ctx, tenant, m.JSON, pl.gen(i), int64(cfg.size))
+			if err != nil {
+				return transportError(err, cfg.endpoint)
+			}
+			if rc != nil {
+				rc.Close()
+			}
+			if rep.Status.Code != wantCode {
+				return fmt.Errorf("DWN status %d: %s", rep.Status.Code, rep.Status.Detail)
+			}
+			ids[i] = m.RecordID
+			return nil
 		}()
-	}
-	wg.Wait()
+		if err != nil {
+			errOnce.Do(func() { firstErr = err; cancel() })
+			return false
+		}
+		done.Add(1)
+		return true
+	})
 	stop()
 	if firstErr != nil {
 		if ctx.Err() != nil && errors.Is(firstErr, context.Canceled) {
@@ -644,4 +622,25 @@ func (r *benchResult) print(w io.Writer) {
 		fmt.Fprintf(w, "server RSS   peak %.1f MiB (VmHWM, whole life), max %.1f MiB during the run (sampled), %.1f MiB at start\n",
 			r.ServerHWM, r.ServerRSSMax, r.ServerRSSStart)
 	}
+}
+
+// forEach calls fn(i) for every i in [0, n) from the given number of worker goroutines
+// (each worker claims the next index) until all are done or ctx ends; fn returning false
+// stops its worker.
+func forEach(ctx context.Context, workers, n int, fn func(i int) bool) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil || !fn(i) {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

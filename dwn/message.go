@@ -171,3 +171,17 @@ func (d *Descriptor) IsPublished() bool { return d.Published != nil && *d.Publis
 
 // Name returns Interface+Method, the name of the message's JSON Schema.
 func (d *Descriptor) Name() string { return d.Interface + d.Method }
+
+// CompactJSON returns b without insignificant whitespace, or b itself when it has no
+// whitespace at all (the common case: clients send JSON.stringify output). It fails on
+// invalid JSON only when it has to compact.
+func CompactJSON(b []byte) ([]byte, error) {
+	if !bytes.ContainsAny(b, " \t\r\n") {
+		return b, nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, b); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

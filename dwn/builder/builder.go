@@ -273,6 +273,3 @@ func RecordsDelete(recordID string, prune bool, t time.Time, s jws.Signer) (*Mes
 	return signed(map[string]any{"interface": "Records", "method": "Delete", "messageTimestamp": now(t),
 		"recordId": recordID, "prune": prune}, s)
 }
-
-// TimeZero is the zero time: pass it to use the current time.
-func TimeZero() time.Time { return time.Time{} }

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+
+	"github.com/dwn-ipfs/dwn-ipfs/dwn"
 )
 
 // Client sends DWN messages to one endpoint.
@@ -66,11 +68,11 @@ type rpcResponse struct {
 // it and must be closed; otherwise it is nil.
 func (c *Client) Send(ctx context.Context, target string, message []byte, data io.Reader, size int64) (*Reply, io.ReadCloser, error) {
 	id := c.seq.Add(1)
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, message); err != nil {
+	// A header value cannot hold line breaks: send the message compact.
+	message, err := dwn.CompactJSON(message)
+	if err != nil {
 		return nil, nil, fmt.Errorf("message is not valid JSON: %w", err)
 	}
-	message = compact.Bytes()
 	req := fmt.Sprintf(`{"jsonrpc":"2.0","id":"%d","method":"dwn.processMessage","params":{"target":%s,"message":%s}}`,
 		id, quote(target), message)
 	var body io.Reader

@@ -273,13 +273,9 @@ func (n *Node) decode(tenant string, message []byte, data io.Reader) (*request, 
 	// Stored messages and reply entries are spliced as compact JSON. Clients send
 	// JSON.stringify output, which is compact already: only messages with whitespace
 	// anywhere need the extra pass.
-	compact := message
-	if bytes.ContainsAny(message, " \t\r\n") {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, message); err != nil {
-			return nil, statusReply(400, "MessageInvalidJson: message is not valid JSON")
-		}
-		compact = buf.Bytes()
+	compact, err := dwn.CompactJSON(message)
+	if err != nil {
+		return nil, statusReply(400, "MessageInvalidJson: message is not valid JSON")
 	}
 	r := &request{tenant: tenant, json: compact, data: data}
 	dec := json.NewDecoder(bytes.NewReader(r.json))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dwn-ipfs/dwn-ipfs/did"
 	"github.com/dwn-ipfs/dwn-ipfs/did/didjwk"
@@ -193,7 +194,7 @@ func FuzzProcessMessage(f *testing.F) {
 	w, _ := builder.RecordsWrite(builder.Write{Data: []byte("hi"), Schema: "https://x.example/s", Tags: map[string]any{"a": 1}}, signer)
 	q, _ := builder.RecordsQuery(builder.Query{Filter: map[string]any{"schema": "https://x.example/s"}, Limit: 2}, signer)
 	r, _ := builder.RecordsRead(w.RecordID, signer)
-	d, _ := builder.RecordsDelete(w.RecordID, true, builder.TimeZero(), signer)
+	d, _ := builder.RecordsDelete(w.RecordID, true, time.Time{}, signer)
 	for _, m := range []*builder.Message{w, q, r, d} {
 		f.Add(string(m.JSON), true)
 	}

@@ -191,7 +191,7 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 	if sortProp == dwn.SortDatePublished {
 		base.Equal["published"] = true
 	}
-	filters, err := visibleFilters(base, f, r.tenant, sig)
+	filters, err := visibleFilters(base, r.tenant, sig)
 	if err != nil {
 		return nil, err
 	}
@@ -248,15 +248,15 @@ func (n *Node) entryJSON(ctx context.Context, tenant string, m *dwn.StoredMessag
 // visibleFilters narrows a query to what the caller may see (dwn-protocol.md §6.2): the
 // owner sees everything; anonymous callers published records; other DIDs published
 // records plus unpublished ones they authored or receive.
-func visibleFilters(base dwn.Filter, f *dwn.RecordsFilter, tenant string, sig *signed) ([]dwn.Filter, error) {
+func visibleFilters(base dwn.Filter, tenant string, sig *signed) ([]dwn.Filter, error) {
 	if sig != nil && sig.signer == tenant {
 		return []dwn.Filter{base}, nil
 	}
-	allowsPublished := f.Published == nil || *f.Published || f.DatePublished != nil
-	allowsUnpublished := (f.Published == nil && f.DatePublished == nil) || (f.Published != nil && !*f.Published)
-	if _, forced := base.Equal["published"]; forced && base.Equal["published"] == true {
-		allowsUnpublished = false
-	}
+	// base.Equal["published"] already folds in filter.published, a datePublished range
+	// and a published sort.
+	pub, constrained := base.Equal["published"].(bool)
+	allowsPublished := !constrained || pub
+	allowsUnpublished := !constrained || !pub
 	if sig == nil {
 		if !allowsPublished {
 			return nil, missingJWS()

@@ -194,11 +194,11 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 	unlock := n.lockRecord(r.tenant, r.msg.RecordID)
 	defer unlock()
 	state, err := n.store.Record(ctx, r.tenant, r.msg.RecordID)
-	if err != nil && dwn.KindOf(err) != dwn.NotFound {
-		return nil, err
-	}
-	if dwn.KindOf(err) == dwn.NotFound {
+	switch {
+	case dwn.KindOf(err) == dwn.NotFound:
 		state = nil
+	case err != nil:
+		return nil, err
 	}
 	if !w.isInitial {
 		if state == nil {

@@ -382,7 +382,7 @@ func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) (
 			txn.Discard()
 		}
 	}()
-	done, err := s.buildApply(txn, tenant, ts, u)
+	kick, err := s.buildApply(txn, tenant, ts, u)
 	if err != nil {
 		return nil, false, err
 	}
@@ -390,7 +390,7 @@ func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) (
 	committing = true
 	txn.CommitWith(func(err error) { ch <- err })
 	ts.nextSeq++
-	return ch, done, nil
+	return ch, kick, nil
 }
 
 // buildApply writes u's changes into txn; it reports whether blobs become garbage.

@@ -13,7 +13,7 @@ const (
 	ksTenant   = 'T' // global: tenant DID → its short id (uvarint), used in every other key
 	ksMessage  = 'M' // tenant, messageCid → message value
 	ksRecord   = 'R' // tenant, recordId → record state
-	ksIdxKeys  = 'K' // tenant, recordId → the index keys of its queryable message
+	_          = 'K' // reserved (index key lists of an unreleased layout)
 	ksIndex    = 'I' // tenant, prop, value, sort, sortValue 0x00 messageCid → empty
 	ksChild    = 'C' // tenant, parentId 0x00 recordId → empty
 	ksEvent    = 'E' // tenant, seq(8, big-endian) → messageCid

@@ -462,9 +462,6 @@ func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u 
 				return false, err
 			}
 		}
-		if err := txn.Set(key(ksIdxKeys, tenant, u.RecordID), encodeKeyList(keys)); err != nil {
-			return false, err
-		}
 	}
 	if err := txn.Set(seqKey(tenant, seq), []byte(u.Message.CID)); err != nil {
 		return false, err
@@ -503,7 +500,7 @@ func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u 
 // instead loses its inline data.
 func (s *Store) retire(txn *badgerdb.Txn, tenant, recordID string, old *recordState) error {
 	if old.Queryable {
-		if err := deleteIndexKeys(txn, tenant, recordID); err != nil {
+		if err := deleteIndexKeys(txn, tenant, old.Newest); err != nil {
 			return err
 		}
 	}
@@ -525,29 +522,19 @@ func (s *Store) retire(txn *badgerdb.Txn, tenant, recordID string, old *recordSt
 	return nil
 }
 
-func deleteIndexKeys(txn *badgerdb.Txn, tenant, recordID string) error {
-	k := key(ksIdxKeys, tenant, recordID)
-	item, err := txn.Get(k)
-	if errors.Is(err, badgerdb.ErrKeyNotFound) {
-		return nil
-	}
+// deleteIndexKeys removes the query index entries of a queryable message; they are
+// derived again from its stored indexes.
+func deleteIndexKeys(txn *badgerdb.Txn, tenant, messageCID string) error {
+	m, err := getMessage(txn, tenant, messageCID, true)
 	if err != nil {
 		return err
 	}
-	var keys [][]byte
-	if err := item.Value(func(b []byte) error {
-		var err error
-		keys, err = decodeKeyList(b)
-		return err
-	}); err != nil {
-		return err
-	}
-	for _, ik := range keys {
+	for _, ik := range indexKeys(tenant, messageCID, m.Indexes) {
 		if err := txn.Delete(ik); err != nil {
 			return err
 		}
 	}
-	return txn.Delete(k)
+	return nil
 }
 
 // deleteMessage removes a message and its event-log entry.
@@ -602,7 +589,7 @@ func (s *Store) pruneChildren(txn *badgerdb.Txn, tenant, recordID string, depth 
 		}
 		if found {
 			if st.Queryable {
-				if err := deleteIndexKeys(txn, tenant, child); err != nil {
+				if err := deleteIndexKeys(txn, tenant, st.Newest); err != nil {
 					return err
 				}
 			}

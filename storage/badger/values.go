@@ -193,36 +193,3 @@ type dataRefValue struct {
 	Blob string `json:"b"`
 	Refs int64  `json:"r"`
 }
-
-// indexKeyList encodes the list of index keys of a record's queryable message.
-func encodeKeyList(keys [][]byte) []byte {
-	n := 0
-	for _, k := range keys {
-		n += len(k) + 3
-	}
-	b := make([]byte, 0, n+4)
-	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, k := range keys {
-		b = binary.AppendUvarint(b, uint64(len(k)))
-		b = append(b, k...)
-	}
-	return b
-}
-
-func decodeKeyList(b []byte) ([][]byte, error) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return nil, errCorrupt
-	}
-	b = b[k:]
-	out := make([][]byte, 0, n)
-	for i := uint64(0); i < n; i++ {
-		var kb []byte
-		var err error
-		if kb, b, err = takeBytes(b); err != nil {
-			return nil, err
-		}
-		out = append(out, append([]byte(nil), kb...))
-	}
-	return out, nil
-}

@@ -41,6 +41,8 @@ func run(args []string) error {
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL reported by /info (default http://<listen address>)")
 	fs.Int64Var(&cfg.Node.MaxDataSize, "max-data-size", node.DefaultMaxDataSize, "largest record data in bytes")
 	fs.IntVar(&cfg.Node.MaxMessageSize, "max-message-size", node.DefaultMaxMessageSize, "largest message JSON in bytes")
+	fs.IntVar(&cfg.Node.MaxNesting, "max-nesting", node.DefaultMaxNesting, "deepest nesting of objects and arrays in a message")
+	fs.IntVar(&cfg.Node.MaxTags, "max-tags", node.DefaultMaxTags, "most tags on a record (at most 10, the reference's limit)")
 	fs.IntVar(&cfg.Node.MaxQueryLimit, "max-query-limit", 0, "cap on RecordsQuery page size (0: no cap, as the reference)")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "largest HTTP request header (the dwn-request header) in bytes")
 	fs.IntVar(&cfg.MaxRequestHeader, "max-request-header", server.DefaultMaxRequestHeader, "largest dwn-request header (the JSON-RPC request) in bytes")

@@ -43,6 +43,15 @@ type Config struct {
 	// MaxQueryLimit caps pagination.limit of RecordsQuery (default 0: no cap, as the
 	// reference). A larger limit is lowered to the cap and a cursor returned.
 	MaxQueryLimit int
+	// MaxNesting bounds how deeply objects and arrays nest in a message (default 32;
+	// real messages nest about 8 deep, protocol definitions more). Deeper messages get
+	// 400 "MessageNestingLimitExceeded" before they are decoded, so hostile JSON cannot
+	// make decoding or CID computation recurse without bound.
+	MaxNesting int
+	// MaxTags bounds the number of tags of a RecordsWrite (default 10, the reference's
+	// schema limit, which is also the most allowed). More tags get 400
+	// "RecordsWriteTagsLimitExceeded".
+	MaxTags int
 	// MaxFilterValues bounds the number of values in author/recipient filters
 	// (default 100).
 	MaxFilterValues int
@@ -56,6 +65,8 @@ const (
 	DefaultMaxMessageSize  = 1 << 20
 	DefaultMaxDataSize     = 1 << 30
 	DefaultMaxFilterValues = 100
+	DefaultMaxNesting      = 32
+	DefaultMaxTags         = 10
 )
 
 func (c *Config) withDefaults() {
@@ -64,6 +75,12 @@ func (c *Config) withDefaults() {
 	}
 	if c.MaxDataSize <= 0 {
 		c.MaxDataSize = DefaultMaxDataSize
+	}
+	if c.MaxNesting <= 0 {
+		c.MaxNesting = DefaultMaxNesting
+	}
+	if c.MaxTags <= 0 || c.MaxTags > DefaultMaxTags {
+		c.MaxTags = DefaultMaxTags
 	}
 	if c.MaxFilterValues <= 0 {
 		c.MaxFilterValues = DefaultMaxFilterValues
@@ -273,6 +290,9 @@ func (n *Node) decode(tenant string, message []byte, data io.Reader) (*request, 
 	// Stored messages and reply entries are spliced as compact JSON. Clients send
 	// JSON.stringify output, which is compact already: only messages with whitespace
 	// anywhere need the extra pass.
+	if d := jsonDepth(message); d > n.cfg.MaxNesting {
+		return nil, statusReply(400, fmt.Sprintf("MessageNestingLimitExceeded: message nests deeper than %d levels", n.cfg.MaxNesting))
+	}
 	compact, err := dwn.CompactJSON(message)
 	if err != nil {
 		return nil, statusReply(400, "MessageInvalidJson: message is not valid JSON")
@@ -329,4 +349,32 @@ func truncate(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// jsonDepth returns the deepest nesting of objects and arrays in b, skipping strings. It
+// does not validate b; the decoder does that afterwards.
+func jsonDepth(b []byte) int {
+	depth, deepest := 0, 0
+	inString, escaped := false, false
+	for _, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			deepest = max(deepest, depth)
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return deepest
 }

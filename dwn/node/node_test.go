@@ -131,6 +131,39 @@ func TestLimits(t *testing.T) {
 			t.Errorf("%d author values with limit 2: %d %s", tc.values, rep.Status.Code, rep.Status.Detail)
 		}
 	}
+	// Tags.
+	n4 := newNode(t, Config{MaxTags: 2})
+	for _, tc := range []struct {
+		tags   int
+		status int
+	}{{1, 202}, {2, 202}, {3, 400}} {
+		tags := map[string]any{}
+		for i := range tc.tags {
+			tags[string(rune('a'+i))] = i
+		}
+		w, _ := builder.RecordsWrite(builder.Write{Data: []byte("t"), Tags: tags}, signer)
+		if rep := process(t, n4, tenant, w.JSON, []byte("t")); rep.Status.Code != tc.status {
+			t.Errorf("%d tags with limit 2: %d %s", tc.tags, rep.Status.Code, rep.Status.Detail)
+		}
+	}
+	// Nesting: a query whose filter holds a tag range nests 5 deep
+	// (message, descriptor, filter, tags, range).
+	q5, _ := builder.RecordsQuery(builder.Query{Filter: map[string]any{"tags": map[string]any{"n": map[string]any{"gt": 1}}}}, signer)
+	if d := jsonDepth(q5.JSON); d != 5 {
+		t.Fatalf("depth of the query = %d, want 5", d)
+	}
+	for _, tc := range []struct {
+		limit  int
+		status int
+	}{{6, 200}, {5, 200}, {4, 400}} {
+		n := newNode(t, Config{MaxNesting: tc.limit})
+		if rep := process(t, n, tenant, q5.JSON, nil); rep.Status.Code != tc.status {
+			t.Errorf("depth 5 with limit %d: %d %s", tc.limit, rep.Status.Code, rep.Status.Detail)
+		}
+	}
+	if d := jsonDepth([]byte(`{"a":"{[{[","b":[1,{"c":"\"]"}]}`)); d != 3 {
+		t.Errorf("jsonDepth counted brackets inside strings: %d", d)
+	}
 	// Query limit cap.
 	n3 := newNode(t, Config{MaxQueryLimit: 2})
 	for i := range 3 {

@@ -176,6 +176,10 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 		return nil, dwn.Errorf(dwn.TooLarge, "RecordsWriteDataSizeLimitExceeded",
 			"dataSize %d exceeds the limit of %d bytes", d.DataSize, n.cfg.MaxDataSize)
 	}
+	if len(d.Tags) > n.cfg.MaxTags {
+		return nil, dwn.Errorf(dwn.TooLarge, "RecordsWriteTagsLimitExceeded",
+			"%d tags, the limit is %d", len(d.Tags), n.cfg.MaxTags)
+	}
 	w, err := n.parseRecordsWrite(r)
 	if err != nil {
 		return nil, err

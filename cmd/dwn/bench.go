@@ -11,6 +11,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,13 +43,14 @@ var benchOps = []string{"write", "read", "query", "query-cursor", "query-tag"}
 
 // benchConfig holds the flags of bench.
 type benchConfig struct {
-	endpoint  string
-	op        string
-	n, c      int
-	size      int
-	records   int
-	serverPID int
-	json      bool
+	endpoint   string
+	op         string
+	n, c       int
+	size       int
+	records    int
+	serverPID  int
+	json       bool
+	cpuProfile string
 }
 
 // benchResult is the report of a bench run; --json prints it. Times are in seconds
@@ -99,6 +101,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.records, "records", 10000, "records to seed before read and query operations")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "PID of the server on this machine: report its resident memory")
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object with all numbers")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this client's timed run to `FILE` (go tool pprof)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -324,6 +327,17 @@ func runBench(ctx context.Context, progress io.Writer, cfg benchConfig) (*benchR
 		st, _ := procStatus(cfg.serverPID)
 		res.ServerRSSStart = st["VmRSS"]
 		stopSampler = sampleRSS(cfg.serverPID, &res.ServerRSSMax)
+	}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	start := time.Now()
 	stopProgress := showProgress(progress, "bench "+cfg.op, "requests", int64(cfg.n), &done, start)

@@ -57,10 +57,12 @@ func (e *RPCError) Error() string {
 }
 
 type rpcResponse struct {
-	Result *struct {
-		Reply *Reply `json:"reply"`
-	} `json:"result"`
-	Error *RPCError `json:"error"`
+	Result *rpcResult
+	Error  *RPCError
+}
+
+type rpcResult struct {
+	Reply *Reply
 }
 
 // Send sends message (JSON) for target with optional data of the given size (-1:
@@ -110,8 +112,8 @@ func (c *Client) Send(ctx context.Context, target string, message []byte, data i
 			return nil, nil, fmt.Errorf("read reply from %s: %w", c.Endpoint, err)
 		}
 	}
-	var r rpcResponse
-	if err := json.Unmarshal(raw, &r); err != nil {
+	r, err := parseResponse(raw)
+	if err != nil {
 		if stream {
 			resp.Body.Close()
 		}

@@ -116,7 +116,8 @@ func before(a, b []byte, desc bool) bool {
 // index ranges.
 type joinStream struct {
 	filter *dwn.Filter
-	ranges []*indexRange
+	ranges []*indexRange // all ranges, for close
+	active []*indexRange // the ranges the join still seeks
 	desc   bool
 	head   []byte // current suffix, nil when exhausted
 }
@@ -126,7 +127,17 @@ type indexRange struct {
 	prefix []byte
 	desc   bool
 	cur    []byte // suffix the iterator is positioned on, nil if unknown
+	// agreeRun counts the consecutive times this range already held the entry another
+	// range proposed: a range that never disagrees filters nothing the others do not.
+	agreeRun int
 }
+
+// lazyAfter is the number of consecutive agreements after which a range stops being
+// sought. Its condition is still enforced: every candidate is matched against the full
+// filter. A seek costs about as much as fetching a candidate, so a range that does not
+// filter is cheaper to check per candidate than to keep seeking (a schema that every
+// record has, joined with a tag that 1% have, costs one seek per result otherwise).
+const lazyAfter = 8
 
 func newJoinStream(txn *badgerdb.Txn, tenant string, f *dwn.Filter, sortTag byte, desc bool) (*joinStream, error) {
 	js := &joinStream{filter: f, desc: desc}
@@ -155,6 +166,7 @@ func newJoinStream(txn *badgerdb.Txn, tenant string, f *dwn.Filter, sortTag byte
 	if len(js.ranges) == 0 {
 		addRange("", nil)
 	}
+	js.active = append([]*indexRange(nil), js.ranges...)
 	return js, nil
 }
 
@@ -191,24 +203,38 @@ func (r *indexRange) seek(target []byte, strict bool) []byte {
 }
 
 // advance moves the stream to the first common suffix at or after target (strictly
-// after when strict): the leapfrog join.
+// after when strict) of its active ranges: the leapfrog join. The result is a superset
+// of the entries in every range (lazy ranges are not sought), so callers match every
+// candidate against the filter.
 func (js *joinStream) advance(target []byte, strict bool) {
 	if target == nil {
 		target = []byte{}
 	}
 	i, agreed := 0, 0
-	for agreed < len(js.ranges) {
-		s := js.ranges[i].seek(target, strict)
+	for agreed < len(js.active) {
+		r := js.active[i]
+		s := r.seek(target, strict)
 		if s == nil {
 			js.head = nil
 			return
 		}
 		if bytes.Equal(s, target) && !strict {
 			agreed++
+			r.agreeRun++
+			if r.agreeRun >= lazyAfter && len(js.active) > 1 {
+				// r holds whatever the others propose: stop seeking it.
+				js.active = append(js.active[:i], js.active[i+1:]...)
+				agreed--
+				i %= len(js.active)
+				continue
+			}
 		} else {
+			if !strict {
+				r.agreeRun = 0 // it disagreed with a proposal (a strict seek proposes)
+			}
 			target, strict, agreed = s, false, 1
 		}
-		i = (i + 1) % len(js.ranges)
+		i = (i + 1) % len(js.active)
 	}
 	js.head = target
 }

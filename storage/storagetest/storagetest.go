@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"io"
 	"testing"
 
@@ -34,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"QueryPagination", testQueryPagination},
 		{"QueryUnionDedupe", testQueryUnion},
 		{"QueryTagsPrefixRanges", testQueryTags},
+		{"QueryJoinSelectivityShifts", testQueryJoinShift},
 		{"DeleteAndPrune", testDeleteAndPrune},
 		{"DataRefs", testDataRefs},
 	}
@@ -241,6 +243,57 @@ func testQueryTags(t *testing.T, s Store) {
 	eq(t, q(dwn.Filter{Prefix: map[string]string{"contextId": "x/y"}}), "cid-a-01", "cid-b-02")
 	eq(t, q(dwn.Filter{Prefix: map[string]string{"contextId": "x"}}), "cid-a-01", "cid-b-02")
 	eq(t, q(dwn.Filter{Ranges: map[string]dwn.Range{"dateCreated": {GTE: "2024-01-01T00:00:02.000000Z", LT: "2024-01-01T00:00:03.000000Z"}}}), "cid-b-02")
+}
+
+// testQueryJoinShift joins two conditions whose selectivity changes along the sort
+// order: for the first 40 records both agree (a store may stop seeking one of them), then
+// every other record has the tag but another schema, then the schema comes back on
+// records without the tag. Only records with both may be returned, in order, on every
+// page and in both directions.
+func testQueryJoinShift(t *testing.T, s Store) {
+	var want []string
+	for i := 1; i <= 90; i++ {
+		rid := fmt.Sprintf("j%02d", i)
+		ix := dwn.Indexes{"dateCreated": fmt.Sprintf("2024-01-01T00:%02d:00.000000Z", i)}
+		both := i <= 40 || (i <= 70 && i%2 == 0)
+		switch {
+		case i <= 40:
+			ix["tag.t"] = "x"
+		case i <= 70:
+			ix["tag.t"] = "x"
+			if !both {
+				ix["schema"] = "https://other"
+			}
+		default:
+			ix["tag.t"] = "y"
+		}
+		u := write(rid, i%60, ix, "")
+		u.Message.CID = "cid-" + rid
+		mustApply(t, s, tenant, u)
+		if both {
+			want = append(want, u.Message.CID)
+		}
+	}
+	f := dwn.Filter{Equal: map[string]any{"schema": "https://s", "tag.t": "x"}}
+	for _, desc := range []bool{false, true} {
+		for _, limit := range []int{0, 7} {
+			var got []string
+			var cur *dwn.Cursor
+			for pages := 0; pages < 100; pages++ {
+				ids, c := query(t, s, tenant, &dwn.Query{Filters: []dwn.Filter{f}, Limit: limit, Cursor: cur, Descending: desc})
+				got = append(got, ids...)
+				if c == nil {
+					break
+				}
+				cur = c
+			}
+			exp := slices.Clone(want)
+			if desc {
+				slices.Reverse(exp)
+			}
+			eq(t, got, exp...)
+		}
+	}
 }
 
 func testDeleteAndPrune(t *testing.T, s Store) {

@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"

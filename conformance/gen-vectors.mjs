@@ -634,6 +634,13 @@ scenario('records-read',
     await s.step('anonymous read of the updated record includes initialWrite', alice.did, await read(s, null, { recordId: pub.message.recordId }), { expect: 200 });
     await s.step('read by a filter matching two records -> 400', alice.did, await read(s, alice, { schema: SCHEMA_POST }), { expect: 400 });
     await s.step('read by a filter matching one record (recipient)', alice.did, await read(s, alice, { recipient: bob.did }), { expect: 200 });
+    await s.step('recipient bob reads by a filter (recipient)', alice.did, await read(s, bob, { recipient: bob.did }), { expect: 200 });
+    await s.step('stranger carol reads by a filter matching an unpublished record -> 401', alice.did, await read(s, carol, { recipient: bob.did }), { expect: 401 });
+    const big = new Uint8Array(40000).map((_, i) => (i * 7) % 251);
+    const large = await write(s, alice, { data: big, published: true, schema: SCHEMA_NOTE });
+    await s.step('write a published record above the inline limit', alice.did, large.message, { data: big, expect: 202 });
+    await s.step('anonymous reads the large published record by a filter (schema)', alice.did, await read(s, null, { schema: SCHEMA_NOTE }), { expect: 200 });
+    await s.step('stranger carol reads the large published record by a filter (schema)', alice.did, await read(s, carol, { schema: SCHEMA_NOTE }), { expect: 200 });
   });
 
 scenario('records-delete',

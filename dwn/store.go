@@ -42,16 +42,25 @@ type Filter struct {
 	Ranges map[string]Range
 }
 
+// IndexLookup gives the value of one indexed property (nil when absent): Indexes, or a
+// store's encoded form of them that decodes only what a filter asks for.
+type IndexLookup interface {
+	Lookup(name string) any
+}
+
+// Lookup implements IndexLookup.
+func (ix Indexes) Lookup(name string) any { return ix[name] }
+
 // Match reports whether ix satisfies every condition of f. This is the one filter
 // implementation; queries and subscriptions both use it.
-func (f *Filter) Match(ix Indexes) bool {
+func (f *Filter) Match(ix IndexLookup) bool {
 	for k, want := range f.Equal {
-		if !valueMatches(ix[k], func(v any) bool { return equalValue(v, want) }) {
+		if !valueMatches(ix.Lookup(k), func(v any) bool { return equalValue(v, want) }) {
 			return false
 		}
 	}
 	for k, wants := range f.OneOf {
-		ok := valueMatches(ix[k], func(v any) bool {
+		ok := valueMatches(ix.Lookup(k), func(v any) bool {
 			for _, w := range wants {
 				if equalValue(v, w) {
 					return true
@@ -64,7 +73,7 @@ func (f *Filter) Match(ix Indexes) bool {
 		}
 	}
 	for k, p := range f.Prefix {
-		ok := valueMatches(ix[k], func(v any) bool {
+		ok := valueMatches(ix.Lookup(k), func(v any) bool {
 			s, isStr := v.(string)
 			return isStr && strings.HasPrefix(s, p)
 		})
@@ -73,7 +82,7 @@ func (f *Filter) Match(ix Indexes) bool {
 		}
 	}
 	for k, r := range f.Ranges {
-		if !valueMatches(ix[k], r.contains) {
+		if !valueMatches(ix.Lookup(k), r.contains) {
 			return false
 		}
 	}
@@ -181,6 +190,9 @@ type Query struct {
 	Limit int
 	// Cursor, when set, resumes strictly after this position.
 	Cursor *Cursor
+	// AllIndexes asks for every index of the entries; otherwise their Indexes hold
+	// only recordId and entryId (decoding the rest costs more than a page needs).
+	AllIndexes bool
 }
 
 // StoredMessage is a message as a MessageStore keeps it.
@@ -268,7 +280,8 @@ type MessageStore interface {
 	// indexes, the event log and the data references. Superseded messages other than the
 	// initial write are deleted, and the initial write stops being queryable.
 	ApplyRecord(ctx context.Context, tenant string, u *RecordUpdate) error
-	// QueryRecords returns queryable records in sort order.
+	// QueryRecords returns queryable records in sort order; see Query.AllIndexes for
+	// what the entries' Indexes hold.
 	QueryRecords(ctx context.Context, tenant string, q *Query) (*Page, error)
 	// Close releases the store.
 	Close() error

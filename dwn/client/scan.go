@@ -248,6 +248,9 @@ func parseReply(s *scanner, rep *Reply) error {
 	return s.object(func(k []byte) error {
 		name := key(k, "status", "entries", "entry", "cursor")
 		if name == "entries" && s.peek() == '[' {
+			if rep.Entries == nil {
+				rep.Entries = []json.RawMessage{} // present but empty is not absent
+			}
 			rep.Entries = rep.Entries[:0]
 			return s.array(func() error {
 				e, err := s.skip()

@@ -49,7 +49,7 @@ func agree(t *testing.T, raw []byte) {
 	if g.Status != w.Status {
 		t.Fatalf("status: got %+v, want %+v", g.Status, w.Status)
 	}
-	if len(g.Entries) != len(w.Entries) {
+	if len(g.Entries) != len(w.Entries) || (g.Entries == nil) != (w.Entries == nil) {
 		t.Fatalf("entries: got %d, want %d", len(g.Entries), len(w.Entries))
 	}
 	for i := range g.Entries {

@@ -101,7 +101,7 @@ func (n *Node) findForRead(ctx context.Context, tenant string, f *dwn.RecordsFil
 		}
 		return m, nil
 	}
-	page, err := n.store.QueryRecords(ctx, tenant, &dwn.Query{Filters: []dwn.Filter{*filter}, Limit: 2})
+	page, err := n.store.QueryRecords(ctx, tenant, &dwn.Query{Filters: []dwn.Filter{*filter}, Limit: 2, AllIndexes: true})
 	if err != nil {
 		return nil, err
 	}

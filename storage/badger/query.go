@@ -48,6 +48,7 @@ func (s *Store) QueryRecords(ctx context.Context, did string, q *dwn.Query) (*dw
 			streams = append(streams, js)
 		}
 		want := q.Limit
+		var lastSort string
 		for {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -74,14 +75,11 @@ func (s *Store) QueryRecords(ctx context.Context, did string, q *dwn.Query) (*dw
 					continue
 				}
 				if !matched {
-					_, cid := splitSuffix(head)
-					m, err := getMessage(txn, tenant, cid, true)
+					m, err := matchCandidate(txn, tenant, head, js.filter, q.AllIndexes)
 					if err != nil {
 						return err
 					}
-					if js.filter.Match(m.Indexes) {
-						matched, msg = true, m
-					}
+					matched, msg = m != nil, m
 				}
 				js.advance(head, true)
 			}
@@ -90,18 +88,44 @@ func (s *Store) QueryRecords(ctx context.Context, did string, q *dwn.Query) (*dw
 			}
 			// Check the other filters too: a message matched by any filter is returned.
 			if want > 0 && len(page.Entries) == want {
-				last := page.Entries[len(page.Entries)-1]
-				sv, _ := last.Indexes[q.Sort.IndexName()].(string)
-				page.Cursor = &dwn.Cursor{MessageCID: last.CID, Value: sv}
+				page.Cursor = &dwn.Cursor{MessageCID: page.Entries[want-1].CID, Value: lastSort}
 				return nil
 			}
 			page.Entries = append(page.Entries, *msg)
+			lastSort, _ = splitSuffix(head)
 		}
 	})
 	if err != nil {
 		return nil, dwn.Wrap("storage/badger.QueryRecords", err)
 	}
 	return page, nil
+}
+
+// matchCandidate fetches the message of an index suffix and matches it against f
+// without decoding its indexes; it returns nil when it does not match. The message
+// carries all its indexes when all is set, else recordId and entryId only.
+func matchCandidate(txn *badgerdb.Txn, tenant string, suffix []byte, f *dwn.Filter, all bool) (*dwn.StoredMessage, error) {
+	_, cid := splitSuffix(suffix)
+	item, err := txn.Get(key(ksMessage, tenant, cid))
+	if err != nil {
+		// An index entry always has its message in the same transaction.
+		return nil, err
+	}
+	var m *dwn.StoredMessage
+	err = item.Value(func(b []byte) error {
+		p, err := splitMessage(b)
+		if err != nil || !f.Match(p.indexes) {
+			return err
+		}
+		m = p.copy(cid)
+		if all {
+			m.Indexes, err = decodeIndexes(p.indexes)
+			return err
+		}
+		m.Indexes = dwn.Indexes{"recordId": p.indexes.Lookup("recordId"), "entryId": p.indexes.Lookup("entryId")}
+		return nil
+	})
+	return m, err
 }
 
 func before(a, b []byte, desc bool) bool {

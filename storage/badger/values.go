@@ -83,6 +83,73 @@ func decodeIndexes(b []byte) (dwn.Indexes, error) {
 	return ix, nil
 }
 
+// encodedIndexes are a message's indexes in their stored form; Lookup decodes only the
+// property asked for, so matching a candidate against a filter allocates little.
+type encodedIndexes []byte
+
+// Lookup implements dwn.IndexLookup; a corrupt encoding reads as absent.
+func (e encodedIndexes) Lookup(name string) any {
+	b := []byte(e)
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return nil
+	}
+	b = b[k:]
+	for range n {
+		nm, rest, err := takeBytes(b)
+		if err != nil {
+			return nil
+		}
+		if string(nm) == name {
+			v, _, err := takeValue(rest, true)
+			if err != nil {
+				return nil
+			}
+			return v
+		}
+		if b, err = skipValue(rest, true); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// skipValue returns what follows the encoded value at the start of b.
+func skipValue(b []byte, arrays bool) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, errCorrupt
+	}
+	switch b[0] {
+	case 's':
+		_, rest, err := takeBytes(b[1:])
+		return rest, err
+	case 'n':
+		if len(b) < 9 {
+			return nil, errCorrupt
+		}
+		return b[9:], nil
+	case 't', 'f':
+		return b[1:], nil
+	case 'a':
+		if !arrays {
+			return nil, errCorrupt
+		}
+		n, k := binary.Uvarint(b[1:])
+		if k <= 0 || n > uint64(len(b)) {
+			return nil, errCorrupt
+		}
+		b = b[1+k:]
+		for range n {
+			var err error
+			if b, err = skipValue(b, false); err != nil {
+				return nil, err
+			}
+		}
+		return b, nil
+	}
+	return nil, errCorrupt
+}
+
 func takeValue(b []byte, arrays bool) (any, []byte, error) {
 	if len(b) == 0 {
 		return nil, nil, errCorrupt
@@ -156,35 +223,58 @@ func takeBytes(b []byte) ([]byte, []byte, error) {
 
 // decodeMessage decodes a message value; the result does not alias b.
 func decodeMessage(cid string, b []byte, withIndexes bool) (*dwn.StoredMessage, error) {
-	if len(b) == 0 || b[0] != messageValueVersion {
-		return nil, errCorrupt
-	}
-	b = b[1:]
-	js, b, err := takeBytes(b)
+	v, err := splitMessage(b)
 	if err != nil {
 		return nil, err
 	}
-	ix, b, err := takeBytes(b)
-	if err != nil {
-		return nil, err
-	}
-	m := &dwn.StoredMessage{CID: cid, JSON: append([]byte(nil), js...)}
+	m := v.copy(cid)
 	if withIndexes {
-		if m.Indexes, err = decodeIndexes(ix); err != nil {
+		if m.Indexes, err = decodeIndexes(v.indexes); err != nil {
 			return nil, err
 		}
-	}
-	if len(b) == 0 {
-		return nil, errCorrupt
-	}
-	if b[0] == 1 {
-		enc, _, err := takeBytes(b[1:])
-		if err != nil {
-			return nil, err
-		}
-		m.EncodedData = append([]byte{}, enc...)
 	}
 	return m, nil
+}
+
+// messageParts are the parts of a stored message value; they alias the value.
+type messageParts struct {
+	json, encodedData []byte
+	indexes           encodedIndexes
+}
+
+func splitMessage(b []byte) (messageParts, error) {
+	var p messageParts
+	if len(b) == 0 || b[0] != messageValueVersion {
+		return p, errCorrupt
+	}
+	var err error
+	if p.json, b, err = takeBytes(b[1:]); err != nil {
+		return p, err
+	}
+	var ix []byte
+	if ix, b, err = takeBytes(b); err != nil {
+		return p, err
+	}
+	p.indexes = ix
+	if len(b) == 0 {
+		return p, errCorrupt
+	}
+	if b[0] == 1 {
+		if p.encodedData, _, err = takeBytes(b[1:]); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// copy returns the message with its JSON and encoded data copied out of the value and
+// no indexes.
+func (p messageParts) copy(cid string) *dwn.StoredMessage {
+	m := &dwn.StoredMessage{CID: cid, JSON: append([]byte(nil), p.json...)}
+	if p.encodedData != nil {
+		m.EncodedData = append([]byte{}, p.encodedData...)
+	}
+	return m
 }
 
 // dataRefValue is the stored form of a data reference.

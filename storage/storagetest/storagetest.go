@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"QueryUnionDedupe", testQueryUnion},
 		{"QueryTagsPrefixRanges", testQueryTags},
 		{"QueryJoinSelectivityShifts", testQueryJoinShift},
+		{"QueryEntryIndexes", testQueryEntryIndexes},
 		{"DeleteAndPrune", testDeleteAndPrune},
 		{"DataRefs", testDataRefs},
 	}
@@ -292,6 +293,29 @@ func testQueryJoinShift(t *testing.T, s Store) {
 				slices.Reverse(exp)
 			}
 			eq(t, got, exp...)
+		}
+	}
+}
+
+// testQueryEntryIndexes checks what query entries carry: every index with AllIndexes,
+// at least recordId and entryId without it; always the message and its data.
+func testQueryEntryIndexes(t *testing.T, s Store) {
+	u := write("r", 1, dwn.Indexes{"tag.k": []any{"a", 2.0}, "published": true}, "")
+	mustApply(t, s, tenant, u)
+	for _, all := range []bool{false, true} {
+		p, err := s.QueryRecords(context.Background(), tenant, &dwn.Query{Filters: []dwn.Filter{{Equal: map[string]any{"tag.k": "a"}}}, AllIndexes: all})
+		if err != nil || len(p.Entries) != 1 {
+			t.Fatalf("AllIndexes=%v: %d entries, %v", all, len(p.Entries), err)
+		}
+		e := p.Entries[0]
+		if string(e.JSON) != string(u.Message.JSON) || string(e.EncodedData) != "abc" {
+			t.Fatalf("entry %s / %q, want %s / abc", e.JSON, e.EncodedData, u.Message.JSON)
+		}
+		if e.Indexes["recordId"] != "r" || e.Indexes["entryId"] != "r" {
+			t.Fatalf("AllIndexes=%v: recordId/entryId missing: %v", all, e.Indexes)
+		}
+		if all && fmt.Sprint(e.Indexes) != fmt.Sprint(u.Message.Indexes) {
+			t.Fatalf("indexes %v, want %v", e.Indexes, u.Message.Indexes)
 		}
 	}
 }

@@ -261,6 +261,18 @@ type RecordUpdate struct {
 	Prune bool
 }
 
+// ProtocolUpdate is an accepted ProtocolsConfigure: the one configuration of its
+// protocol from now on.
+type ProtocolUpdate struct {
+	Protocol  string
+	Timestamp string
+	// ExpectNewestCID is the CID of the configuration the caller found newest ("" for
+	// none); the store answers Conflict when another one is newest by now.
+	ExpectNewestCID string
+	// Message is the ProtocolsConfigure; its Indexes hold at least "published".
+	Message StoredMessage
+}
+
 // Page is a page of query results.
 type Page struct {
 	Entries []StoredMessage
@@ -283,6 +295,14 @@ type MessageStore interface {
 	// QueryRecords returns queryable records in sort order; see Query.AllIndexes for
 	// what the entries' Indexes hold.
 	QueryRecords(ctx context.Context, tenant string, q *Query) (*Page, error)
+	// ApplyProtocol commits a protocol configuration atomically, replacing (deleting) the
+	// configuration it supersedes, with its event.
+	ApplyProtocol(ctx context.Context, tenant string, u *ProtocolUpdate) error
+	// Protocol returns the configuration of protocol; NotFound if there is none.
+	Protocol(ctx context.Context, tenant, protocol string) (*StoredMessage, error)
+	// Protocols returns every configuration of the tenant in messageTimestamp order
+	// (ties by messageCid), with their indexes.
+	Protocols(ctx context.Context, tenant string) ([]StoredMessage, error)
 	// Close releases the store.
 	Close() error
 }

@@ -164,7 +164,7 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 		return nil, err
 	}
 	f := d.Filter
-	if err := checkProtocolAndSchema(f.Protocol, f.Schema); err != nil {
+	if err := dwn.CheckProtocolAndSchema(f.Protocol, f.Schema); err != nil {
 		return nil, err
 	}
 	sortProp, desc := dwn.SortDateCreated, false

@@ -130,7 +130,7 @@ func (n *Node) parseRecordsWrite(r *request) (*writeInfo, error) {
 				"CID of encryption property %s does not match encryptionCid in authorization: %s", got, truncate(ec, 100))
 		}
 	}
-	if err := checkProtocolAndSchema(d.Protocol, d.Schema); err != nil {
+	if err := dwn.CheckProtocolAndSchema(d.Protocol, d.Schema); err != nil {
 		return nil, err
 	}
 	for _, ts := range []string{d.MessageTimestamp, d.DateCreated, d.DatePublished} {

@@ -22,6 +22,7 @@ const (
 	_          = 'B' // reserved (blob chunks of an unreleased layout)
 	ksPending  = 'U' // tenant, blob → pending upload marker
 	ksGarbage  = 'G' // tenant, blob → blob to delete
+	ksProtocol = 'P' // tenant, protocol → its configuration (protocolState)
 )
 
 // formatVersion is the on-disk layout version written under ksMeta.
@@ -143,3 +144,6 @@ func contextPrefixes(ctxID string) []string {
 func seqKey(tenant string, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(tenantPrefix(ksEvent, tenant, 8), seq)
 }
+
+// seqValue is the stored form of an event sequence number (ksEventCID values).
+func seqValue(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }

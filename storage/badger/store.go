@@ -466,7 +466,7 @@ func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u 
 	if err := txn.Set(seqKey(tenant, seq), []byte(u.Message.CID)); err != nil {
 		return false, err
 	}
-	if err := txn.Set(key(ksEventCID, tenant, u.Message.CID), binary.BigEndian.AppendUint64(nil, seq)); err != nil {
+	if err := txn.Set(key(ksEventCID, tenant, u.Message.CID), seqValue(seq)); err != nil {
 		return false, err
 	}
 	initial := old.Initial

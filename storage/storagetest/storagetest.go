@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"QueryTagsPrefixRanges", testQueryTags},
 		{"QueryJoinSelectivityShifts", testQueryJoinShift},
 		{"QueryEntryIndexes", testQueryEntryIndexes},
+		{"Protocols", testProtocols},
 		{"DeleteAndPrune", testDeleteAndPrune},
 		{"DataRefs", testDataRefs},
 	}
@@ -317,6 +318,51 @@ func testQueryEntryIndexes(t *testing.T, s Store) {
 		if all && fmt.Sprint(e.Indexes) != fmt.Sprint(u.Message.Indexes) {
 			t.Fatalf("indexes %v, want %v", e.Indexes, u.Message.Indexes)
 		}
+	}
+}
+
+func configure(protocol, cid, ts, expect string) *dwn.ProtocolUpdate {
+	return &dwn.ProtocolUpdate{Protocol: protocol, Timestamp: ts, ExpectNewestCID: expect,
+		Message: dwn.StoredMessage{CID: cid, JSON: []byte(`{"cid":"` + cid + `"}`), Indexes: dwn.Indexes{"published": true, "protocol": protocol}}}
+}
+
+// testProtocols: one configuration per protocol, replaced atomically, listed in
+// timestamp order, per tenant.
+func testProtocols(t *testing.T, s Store) {
+	ctx := context.Background()
+	if _, err := s.Protocol(ctx, tenant, "https://p"); dwn.KindOf(err) != dwn.NotFound {
+		t.Fatalf("Protocol before any configure: %v, want NotFound", err)
+	}
+	for _, u := range []*dwn.ProtocolUpdate{
+		configure("https://p", "p1", "2024-01-01T00:00:03.000000Z", ""),
+		configure("https://q", "q1", "2024-01-01T00:00:01.000000Z", ""),
+		configure("https://p", "p2", "2024-01-01T00:00:02.000000Z", "p1"),
+	} {
+		if err := s.ApplyProtocol(ctx, tenant, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.ApplyProtocol(ctx, tenant, configure("https://p", "p3", "2024-01-01T00:00:09.000000Z", "p1")); dwn.KindOf(err) != dwn.Conflict {
+		t.Fatalf("stale ExpectNewestCID: %v, want Conflict", err)
+	}
+	m, err := s.Protocol(ctx, tenant, "https://p")
+	if err != nil || m.CID != "p2" || m.Indexes["published"] != true {
+		t.Fatalf("Protocol: %+v, %v", m, err)
+	}
+	if _, err := s.Message(ctx, tenant, "p1"); dwn.KindOf(err) != dwn.NotFound {
+		t.Fatalf("replaced configuration still stored: %v", err)
+	}
+	all, err := s.Protocols(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range all {
+		got = append(got, m.CID)
+	}
+	eq(t, got, "q1", "p2")
+	if other, err := s.Protocols(ctx, "did:example:other"); err != nil || len(other) != 0 {
+		t.Fatalf("other tenant sees %d protocols, %v", len(other), err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package node
+package dwn
 
 import "testing"
 
@@ -15,12 +15,12 @@ func TestNormalizeURL(t *testing.T) {
 		{"https://example.com/schema", "https://example.com/schema"},
 	}
 	for _, tc := range tests {
-		got, ok := normalizeURL(tc.in)
+		got, ok := NormalizeURL(tc.in)
 		if !ok || got != tc.want {
-			t.Errorf("normalizeURL(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
+			t.Errorf("NormalizeURL(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
 		}
 	}
-	if _, ok := normalizeURL(":foo:"); ok {
-		t.Error(`normalizeURL(":foo:") succeeded, want an error`)
+	if _, ok := NormalizeURL(":foo:"); ok {
+		t.Error(`NormalizeURL(":foo:") succeeded, want an error`)
 	}
 }

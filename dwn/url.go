@@ -1,23 +1,21 @@
-package node
+package dwn
 
 import (
 	"net/url"
 	"regexp"
 	"strings"
-
-	"github.com/dwn-ipfs/dwn-ipfs/dwn"
 )
 
 var hasScheme = regexp.MustCompile(`^[^:]+:(//)?[^/].*`)
 
 var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21"}
 
-// normalizeURL normalizes a protocol or schema URI as the reference's
+// NormalizeURL normalizes a protocol or schema URI as the reference's
 // normalizeProtocolUrl/normalizeSchemaUrl do (dwn-protocol.md §7.6): add http:// when
 // there is no scheme, drop query and fragment, serialize as WHATWG URL does for the
 // common cases (lower-case host of special schemes, no default port, "/" path), and drop
 // one trailing slash.
-func normalizeURL(s string) (string, bool) {
+func NormalizeURL(s string) (string, bool) {
 	if !hasScheme.MatchString(s) {
 		s = "http://" + s
 	}
@@ -43,23 +41,36 @@ func normalizeURL(s string) (string, bool) {
 }
 
 func checkNormalized(v, code, label string) error {
-	n, ok := normalizeURL(v)
+	n, ok := NormalizeURL(v)
 	if !ok || n != v {
-		return dwn.Errorf(dwn.Invalid, code, "%s URI %s must be normalized.", label, truncate(v, 200))
+		if len(v) > 200 {
+			v = v[:200] + "…"
+		}
+		return Errorf(Invalid, code, "%s URI %s must be normalized.", label, v)
 	}
 	return nil
 }
 
-// checkProtocolAndSchema checks that the protocol and schema URIs, where given, are
-// normalized: 400 UrlProtocolNotNormalized / UrlSchemaNotNormalized otherwise.
-func checkProtocolAndSchema(protocol, schema string) error {
+// CheckProtocolURL answers 400 UrlProtocolNotNormalized unless protocol is normalized.
+func CheckProtocolURL(protocol string) error {
+	return checkNormalized(protocol, "UrlProtocolNotNormalized", "Protocol")
+}
+
+// CheckSchemaURL answers 400 UrlSchemaNotNormalized unless schema is normalized.
+func CheckSchemaURL(schema string) error {
+	return checkNormalized(schema, "UrlSchemaNotNormalized", "Schema")
+}
+
+// CheckProtocolAndSchema checks that the protocol and schema URIs, where given, are
+// normalized.
+func CheckProtocolAndSchema(protocol, schema string) error {
 	if protocol != "" {
-		if err := checkNormalized(protocol, "UrlProtocolNotNormalized", "Protocol"); err != nil {
+		if err := CheckProtocolURL(protocol); err != nil {
 			return err
 		}
 	}
 	if schema != "" {
-		return checkNormalized(schema, "UrlSchemaNotNormalized", "Schema")
+		return CheckSchemaURL(schema)
 	}
 	return nil
 }

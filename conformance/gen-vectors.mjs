@@ -197,8 +197,8 @@ async function query(s, signer, filter, extra = {}) {
   return q.message;
 }
 
-async function read(s, signer, filter) {
-  const r = await RecordsRead.create({ filter, messageTimestamp: s.ts(), signer: signer?.signer });
+async function read(s, signer, filter, extra = {}) {
+  const r = await RecordsRead.create({ filter, messageTimestamp: s.ts(), signer: signer?.signer, ...extra });
   return r.message;
 }
 
@@ -735,6 +735,933 @@ scenario('protocols-basic',
       { expect: 200, ids: [comment.message.recordId, bobComment.message.recordId] });
     await s.step('bob query by protocol sees only his own record', alice.did, await query(s, bob, { protocol: SOCIAL }),
       { expect: 200, ids: [bobComment.message.recordId] });
+  });
+
+// ---- protocol scenario helpers ----
+
+/** Collects every nested type name of a structure (keys not starting with `$`) into `types` ({ name: {} }). */
+function typesOf(structure, types = {}) {
+  for (const [k, v] of Object.entries(structure)) {
+    if (k.startsWith('$')) continue;
+    types[k] ??= {};
+    typesOf(v, types);
+  }
+  return types;
+}
+
+/** A ProtocolsConfigure built by the SDK (which normalizes the definition and refuses invalid ones). */
+async function configure(s, author, definition, { messageTimestamp } = {}) {
+  const pc = await ProtocolsConfigure.create({ definition, messageTimestamp: messageTimestamp ?? s.ts(), signer: author.signer });
+  return pc.message;
+}
+
+/** A ProtocolsConfigure signed verbatim (the definition is neither normalized nor validated). */
+async function configureRaw(s, author, definition, { messageTimestamp } = {}) {
+  return signedRaw(author, { interface: 'Protocols', method: 'Configure', messageTimestamp: messageTimestamp ?? s.ts(), definition });
+}
+
+async function protocolsQuery(s, signer, filter) {
+  const q = await ProtocolsQuery.create({ filter, messageTimestamp: s.ts(), signer: signer?.signer });
+  return q.message;
+}
+
+/**
+ * s.step plus extra generation-time assertions:
+ * `code`: the detail's first word (the DwnErrorCode, or 'Accepted' / 'OK' / ...);
+ * `configures`: the ProtocolsQuery entries, as the messages expected (compared by CID, in order).
+ */
+async function check(s, name, tenant, message, { code, configures, ...opts } = {}) {
+  const json = await s.step(name, tenant, message, opts);
+  const where = `${s.name} / ${name}`;
+  if (code !== undefined && String(json.status.detail).split(':')[0] !== code) {
+    throw new Error(`${where}: expected detail ${code}, reference replied ${json.status.detail}`);
+  }
+  if (configures !== undefined) {
+    const got = await Promise.all((json.entries ?? []).map((e) => Message.getCid(e)));
+    const want = await Promise.all(configures.map((m) => Message.getCid(m)));
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      throw new Error(`${where}: expected ProtocolsConfigure entries ${JSON.stringify(want)}, reference replied ${JSON.stringify(got)}`);
+    }
+  }
+  return json;
+}
+
+/** A protocol RecordsWrite with deterministic JSON data; returns { message, data } (usable as `update`'s source). */
+async function pwrite(s, author, protocol, protocolPath, opts = {}) {
+  const data = opts.data ?? utf8(JSON.stringify({ protocolPath, n: s.seconds + 1 }));
+  const w = await write(s, author, { protocol, protocolPath, dataFormat: 'application/json', ...opts, data });
+  return { message: w.message, data };
+}
+
+/** An update (RecordsWrite.createFrom) with new deterministic data; returns { message, data }. */
+async function pupdate(s, author, source, opts = {}) {
+  const data = opts.data ?? utf8(JSON.stringify({ update: source.message.recordId.slice(-8), n: s.seconds + 1 }));
+  const u = await update(s, author, source, { ...opts, data });
+  return { message: u.message, data };
+}
+
+/** Sends a { message, data } pair from pwrite / pupdate. */
+async function send(s, name, tenant, w, opts = {}) {
+  return check(s, name, tenant, w.message, { data: w.data, ...opts });
+}
+
+const CV = 'https://example.com/conformance/cv';
+
+scenario('protocols-configure-validation',
+  'ProtocolsConfigure accepted and rejected by every check of ProtocolsConfigure.parse (URL normalization, structure, $size, $tags, roles, action rules, duplicates), which check wins when several fail, authorization, and the conflict rule (older / same timestamp smaller CID -> 409, newer replaces).',
+  async (s) => {
+    const alice = await s.persona('alice');
+    const bob = await s.persona('bob');
+    const def = (name, structure, extra = {}) => ({ protocol: `${CV}/${name}`, published: true, types: typesOf(structure), structure, ...extra });
+    const anyone = [{ who: 'anyone', can: ['create', 'read'] }];
+    const ok = async (name, definition) => check(s, name, alice.did, await configure(s, alice, definition), { expect: 202, code: 'Accepted' });
+    const bad = async (name, definition, code) => check(s, name, alice.did, await configureRaw(s, alice, definition), { expect: 400, code });
+
+    // a valid definition exercising most features
+    await ok('valid definition with actors, roles, $size and $tags -> 202', {
+      protocol: `${CV}/valid`,
+      published: true,
+      types: {
+        post: { schema: SCHEMA_POST, dataFormats: ['application/json'] },
+        comment: { dataFormats: ['application/json', 'text/plain'] },
+        friend: {},
+        member: {},
+        unused: {},
+      },
+      structure: {
+        friend: { $role: true },
+        post: {
+          $size: { min: 1, max: 1000 },
+          $tags: { $requiredTags: ['status'], $allowUndefinedTags: false, status: { type: 'string', enum: ['draft', 'final'] } },
+          $actions: [
+            { who: 'anyone', can: ['create', 'read'] },
+            { role: 'friend', can: ['read', 'query', 'subscribe', 'co-update', 'co-delete'] },
+          ],
+          member: { $role: true },
+          comment: {
+            $actions: [
+              { who: 'author', of: 'post', can: ['create', 'update', 'delete', 'co-update', 'co-delete', 'prune', 'co-prune'] },
+              { who: 'recipient', of: 'post', can: ['create', 'read'] },
+              { who: 'recipient', can: ['co-update', 'co-delete', 'co-prune'] },
+              { role: 'post/member', can: ['create', 'read', 'query', 'subscribe'] },
+            ],
+          },
+        },
+      },
+    });
+    await ok('empty types and structure -> 202', { protocol: `${CV}/empty`, published: false, types: {}, structure: {} });
+
+    // URL normalization (protocol)
+    const url = async (name, protocol, expect) => {
+      const d = { protocol, published: true, types: { post: {} }, structure: { post: { $actions: anyone } } };
+      if (expect === 202) await ok(name, d);
+      else await bad(name, d, 'UrlProtocolNotNormalized');
+    };
+    await url('protocol with a trailing slash -> 400', `${CV}/trailing/`, 400);
+    await url('protocol without a scheme -> 400', 'example.com/conformance/cv/noscheme', 400);
+    await url('protocol with a query string -> 400', `${CV}/query?v=1`, 400);
+    await url('protocol with a fragment -> 400', `${CV}/fragment#x`, 400);
+    await url('protocol with an upper-case host -> 400', 'https://EXAMPLE.com/conformance/cv/upper', 400);
+    await url('protocol with the default port -> 400', 'https://example.com:443/conformance/cv/port', 400);
+    await url('protocol with a dot segment -> 400', `${CV}/a/../dot`, 400);
+    await url('protocol with a space -> 400', `${CV}/with space`, 400);
+    await url('protocol that is not a URL (:foo:) -> 400', ':foo:', 400);
+    await url('protocol as a bare origin (no trailing slash) -> 202', 'https://cv-origin.example.com', 202);
+    await url('protocol as a urn -> 202', 'urn:conformance:cv-urn', 202);
+    await url('protocol with a non-default port -> 202', 'https://example.com:8443/conformance/cv/port', 202);
+
+    // URL normalization (types.*.schema)
+    const schemaDef = (name, schema) => ({ protocol: `${CV}/${name}`, published: true, types: { post: { schema } }, structure: { post: { $actions: anyone } } });
+    await bad('type schema with a trailing slash -> 400', schemaDef('schema-slash', `${SCHEMA_POST}/`), 'UrlSchemaNotNormalized');
+    await bad('type schema without a scheme -> 400', schemaDef('schema-noscheme', 'example.com/schemas/post'), 'UrlSchemaNotNormalized');
+    await ok('type schema as a urn -> 202', schemaDef('schema-urn', 'urn:conformance:schema'));
+
+    // structure
+    await bad('undeclared type at the root -> 400', { ...def('undeclared-root', { post: { $actions: anyone } }), types: {} },
+      'ProtocolsConfigureInvalidRuleSetRecordType');
+    await bad('undeclared nested type -> 400', { ...def('undeclared-nested', { post: { $actions: anyone, reply: { $actions: anyone } } }), types: { post: {} } },
+      'ProtocolsConfigureInvalidRuleSetRecordType');
+    const nest = (levels, leaf = {}) => (levels === 0 ? leaf : { a: { $actions: anyone, ...nest(levels - 1, leaf) } });
+    await ok('nesting depth 10 -> 202', def('depth-10', nest(10)));
+    await bad('nesting depth 11 -> 400', def('depth-11', nest(11)), 'ProtocolsConfigureRecordNestingDepthExceeded');
+    await ok('nesting depth 12 below a $role type (depth is not checked under roles) -> 202',
+      def('depth-under-role', { r: { $role: true, ...nest(11) } }));
+
+    // $size
+    await bad('$size max < min -> 400', def('size-inverted', { post: { $actions: anyone, $size: { min: 10, max: 9 } } }), 'ProtocolsConfigureInvalidSize');
+    await ok('$size max == min -> 202', def('size-equal', { post: { $actions: anyone, $size: { min: 10, max: 10 } } }));
+    await ok('$size max 0 without min -> 202', def('size-max0', { post: { $actions: anyone, $size: { max: 0 } } }));
+    await bad('$size with a negative min -> 400 (JSON schema)', def('size-negative', { post: { $actions: anyone, $size: { min: -1 } } }));
+    await bad('$size with an unknown key -> 400 (JSON schema)', def('size-unknown', { post: { $actions: anyone, $size: { limit: 3 } } }));
+
+    // $tags
+    await bad('$tags property with minLength -1 (invalid JSON schema) -> 400', def('tags-minlength',
+      { post: { $actions: anyone, $tags: { status: { type: 'string', minLength: -1 } } } }), 'ProtocolsConfigureInvalidTagSchema');
+    await bad('$tags property with a non-array enum -> 400', def('tags-enum',
+      { post: { $actions: anyone, $tags: { status: { type: 'string', enum: 'draft' } } } }), 'ProtocolsConfigureInvalidTagSchema');
+    await bad('$tags property of type object -> 400 (JSON schema)', def('tags-object',
+      { post: { $actions: anyone, $tags: { status: { type: 'object' } } } }));
+    await bad('$tags property with an unsupported keyword (pattern) -> 400 (JSON schema)', def('tags-pattern',
+      { post: { $actions: anyone, $tags: { status: { type: 'string', pattern: '^a' } } } }));
+    await bad('empty $tags -> 400 (JSON schema)', def('tags-empty', { post: { $actions: anyone, $tags: {} } }));
+    await ok('$tags with only $requiredTags -> 202', def('tags-required-only', { post: { $actions: anyone, $tags: { $requiredTags: ['x'] } } }));
+
+    // unknown $ keys
+    await bad('$recordLimit (unknown $ key) -> 400 (JSON schema)', def('record-limit', { post: { $actions: anyone, $recordLimit: { max: 1, strategy: 'reject' } } }));
+    await bad('unknown $ key $foo -> 400 (JSON schema)', def('dollar-foo', { post: { $actions: anyone, $foo: true } }));
+    await bad('empty $actions -> 400 (JSON schema)', def('actions-empty', { post: { $actions: [] } }));
+    await bad('unknown who -> 400 (JSON schema)', def('who-unknown', { post: { $actions: [{ who: 'everyone', can: ['read'] }] } }));
+    await bad('missing published -> 400 (JSON schema)', (({ published, ...d }) => d)(def('no-published', { post: { $actions: anyone } })));
+
+    // role rules
+    await bad('role rule naming a non-role path -> 400', def('role-not-role',
+      { post: { $actions: [{ role: 'post', can: ['create'] }] } }), 'ProtocolsConfigureRoleDoesNotExistAtGivenPath');
+    await bad('role rule naming a missing path -> 400', def('role-missing',
+      { post: { $actions: [{ role: 'friend', can: ['create'] }] } }), 'ProtocolsConfigureRoleDoesNotExistAtGivenPath');
+    await bad('role rule naming a role nested under another role -> 400', def('role-under-role',
+      { friend: { $role: true, best: { $role: true } }, post: { $actions: [{ role: 'friend/best', can: ['create'] }] } }),
+    'ProtocolsConfigureRoleDoesNotExistAtGivenPath');
+    await ok('role rule naming a context role -> 202', def('role-context',
+      { thread: { $actions: anyone, member: { $role: true }, chat: { $actions: [{ role: 'thread/member', can: ['create'] }] } } }));
+    await bad('role rule with read only -> 400', def('role-read-only',
+      { friend: { $role: true }, post: { $actions: [{ role: 'friend', can: ['read'] }] } }), 'ProtocolsConfigureRoleReadActionMissing');
+    await bad('role rule with query only -> 400', def('role-query-only',
+      { friend: { $role: true }, post: { $actions: [{ role: 'friend', can: ['create', 'query'] }] } }), 'ProtocolsConfigureRoleReadActionMissing');
+    await bad('role rule with read and query but no subscribe -> 400', def('role-no-subscribe',
+      { friend: { $role: true }, post: { $actions: [{ role: 'friend', can: ['read', 'query'] }] } }), 'ProtocolsConfigureRoleReadActionMissing');
+    await ok('role rule with read, query and subscribe -> 202', def('role-all-reads',
+      { friend: { $role: true }, post: { $actions: [{ role: 'friend', can: ['subscribe', 'query', 'read'] }] } }));
+    await bad('role rule with co-prune -> 400 (JSON schema)', def('role-prune',
+      { friend: { $role: true }, post: { $actions: [{ role: 'friend', can: ['co-prune'] }] } }));
+
+    // actor rules
+    await bad('who:anyone with of -> 400', def('anyone-of',
+      { post: { $actions: anyone, comment: { $actions: [{ who: 'anyone', of: 'post', can: ['create'] }] } } }), 'ProtocolsConfigureInvalidActionOfNotAllowed');
+    await bad('who:author without of -> 400', def('author-no-of',
+      { post: { $actions: [{ who: 'author', can: ['create'] }] } }), 'ProtocolsConfigureInvalidActionMissingOf');
+    await bad('who:recipient without of with read -> 400', def('recipient-read',
+      { post: { $actions: [{ who: 'recipient', can: ['read'] }] } }), 'ProtocolsConfigureInvalidRecipientOfAction');
+    await bad('who:recipient without of with create and co-update -> 400', def('recipient-create',
+      { post: { $actions: [{ who: 'recipient', can: ['co-update', 'create'] }] } }), 'ProtocolsConfigureInvalidRecipientOfAction');
+    await ok('who:recipient without of with co-update, co-delete, co-prune -> 202', def('recipient-co',
+      { post: { $actions: [{ who: 'recipient', can: ['co-update', 'co-delete', 'co-prune'] }] } }));
+    await ok('who:author of a path that does not exist (of is not checked) -> 202', def('author-of-nowhere',
+      { post: { $actions: [{ who: 'author', of: 'nowhere', can: ['create'] }] } }));
+    await bad('update without create -> 400', def('update-no-create',
+      { post: { $actions: [{ who: 'anyone', can: ['update'] }] } }), 'ProtocolsConfigureInvalidActionUpdateWithoutCreate');
+    await bad('delete without create -> 400', def('delete-no-create',
+      { post: { $actions: anyone, comment: { $actions: [{ who: 'author', of: 'post', can: ['read', 'delete'] }] } } }),
+    'ProtocolsConfigureInvalidActionDeleteWithoutCreate');
+    await bad('role rule with update without create -> 400', def('role-update-no-create',
+      { friend: { $role: true }, post: { $actions: [{ role: 'friend', can: ['update'] }] } }), 'ProtocolsConfigureInvalidActionUpdateWithoutCreate');
+    await ok('co-update, co-delete and prune without create -> 202', def('co-no-create',
+      { post: { $actions: [{ who: 'anyone', can: ['co-update', 'co-delete', 'prune'] }] } }));
+
+    // duplicates
+    await bad('two who:anyone rules -> 400', def('dup-anyone',
+      { post: { $actions: [{ who: 'anyone', can: ['create'] }, { who: 'anyone', can: ['read'] }] } }), 'ProtocolsConfigureDuplicateActorInRuleSet');
+    await bad('two who:author of post rules -> 400', def('dup-author',
+      { post: { $actions: anyone, comment: { $actions: [{ who: 'author', of: 'post', can: ['create'] }, { who: 'author', of: 'post', can: ['read'] }] } } }),
+    'ProtocolsConfigureDuplicateActorInRuleSet');
+    await ok('who:author of post and who:recipient of post -> 202', def('author-and-recipient',
+      { post: { $actions: anyone, comment: { $actions: [{ who: 'author', of: 'post', can: ['create'] }, { who: 'recipient', of: 'post', can: ['create'] }] } } }));
+    await bad('two rules for the same role -> 400', def('dup-role',
+      { friend: { $role: true }, post: { $actions: [{ role: 'friend', can: ['create'] }, { role: 'friend', can: ['co-update'] }] } }),
+    'ProtocolsConfigureDuplicateRoleInRuleSet');
+
+    // which check wins
+    await bad('precedence: JSON schema ($recordLimit) before URL normalization -> 400 schema error',
+      { ...def('prec-schema', { post: { $actions: anyone, $recordLimit: { max: 1 } } }), protocol: `${CV}/prec-schema/` });
+    await bad('precedence: protocol URL before schema URL and undeclared type', {
+      protocol: `${CV}/prec-url/`, published: true, types: { post: { schema: `${SCHEMA_POST}/` } }, structure: { ghost: {} },
+    }, 'UrlProtocolNotNormalized');
+    await bad('precedence: schema URL before undeclared type', {
+      protocol: `${CV}/prec-schema-url`, published: true, types: { post: { schema: `${SCHEMA_POST}/` } }, structure: { ghost: {} },
+    }, 'UrlSchemaNotNormalized');
+    await bad('precedence: nesting depth before $size and undeclared types', {
+      ...def('prec-depth', { post: { $size: { min: 2, max: 1 } }, ...nest(11) }), types: { a: {} },
+    }, 'ProtocolsConfigureRecordNestingDepthExceeded');
+    await bad('precedence: $size before $tags and action rules in the same rule set', def('prec-size',
+      { post: { $size: { min: 2, max: 1 }, $tags: { x: { minLength: -1 } }, $actions: [{ who: 'anyone', of: 'post', can: ['create'] }] } }),
+    'ProtocolsConfigureInvalidSize');
+    await bad('precedence: $tags before action rules', def('prec-tags',
+      { post: { $tags: { x: { minLength: -1 } }, $actions: [{ who: 'author', can: ['create'] }] } }), 'ProtocolsConfigureInvalidTagSchema');
+    await bad('precedence: a rule set\'s own action rules before its undeclared child type', {
+      ...def('prec-parent', { post: { $actions: [{ who: 'author', can: ['create'] }], ghost: { $actions: anyone } } }), types: { post: {} },
+    }, 'ProtocolsConfigureInvalidActionMissingOf');
+    await bad('precedence: an undeclared type before the action rules inside it', {
+      ...def('prec-child', { post: { $actions: anyone, ghost: { $actions: [{ who: 'author', can: ['create'] }] } } }), types: { post: {} },
+    }, 'ProtocolsConfigureInvalidRuleSetRecordType');
+    await bad('precedence: sibling types are checked in JSON key order (first: $size error)', def('prec-order-size',
+      { zeta: { $actions: anyone, $size: { min: 2, max: 1 } }, alpha: { $actions: [{ who: 'author', can: ['create'] }] } }),
+    'ProtocolsConfigureInvalidSize');
+    await bad('precedence: sibling types are checked in JSON key order (first: missing of)', def('prec-order-of',
+      { alpha: { $actions: [{ who: 'author', can: ['create'] }] }, zeta: { $actions: anyone, $size: { min: 2, max: 1 } } }),
+    'ProtocolsConfigureInvalidActionMissingOf');
+    await bad('precedence: rule 0 duplicated by rule 1 is reported before rule 1\'s own error', def('prec-dup',
+      { post: { $actions: anyone, comment: { $actions: [{ who: 'author', of: 'post', can: ['create'] }, { who: 'author', of: 'post', can: ['update'] }] } } }),
+    'ProtocolsConfigureDuplicateActorInRuleSet');
+    await bad('precedence: a role rule\'s missing role before its missing read actions', def('prec-role',
+      { post: { $actions: [{ role: 'ghost', can: ['read'] }] } }), 'ProtocolsConfigureRoleDoesNotExistAtGivenPath');
+    await check(s, 'precedence: an invalid definition from a non-tenant -> 400 (validation before authorization)', alice.did,
+      await configureRaw(s, bob, def('prec-auth', { post: { $actions: [{ who: 'author', can: ['create'] }] } })),
+      { expect: 400, code: 'ProtocolsConfigureInvalidActionMissingOf' });
+
+    // authorization
+    const bobs = def('bobs', { post: { $actions: anyone } });
+    const bobConfigure = await configure(s, bob, bobs);
+    await check(s, 'bob configures a protocol on alice\'s DWN -> 401', alice.did, bobConfigure, { expect: 401, code: 'ProtocolsConfigureAuthorizationFailed' });
+    await check(s, 'the same message on bob\'s own DWN -> 202', bob.did, bobConfigure, { expect: 202 });
+    const unsigned = { descriptor: clone(bobConfigure.descriptor) };
+    await check(s, 'ProtocolsConfigure without authorization -> 400', alice.did, unsigned, { expect: 400 });
+    const tampered = clone(bobConfigure);
+    tampered.descriptor.definition.published = false;
+    await check(s, 'ProtocolsConfigure with a tampered definition -> 400', bob.did, tampered, { expect: 400 });
+
+    // conflict rule
+    const cf = (variant, extra = {}) => ({
+      protocol: `${CV}/conflict`, published: true,
+      types: { note: { dataFormats: ['text/plain'] }, [`v${variant}`]: {} },
+      structure: { note: { $actions: anyone } },
+      ...extra,
+    });
+    const tOld = s.ts();
+    const tMid = s.ts();
+    const c1 = await configure(s, alice, cf(0), { messageTimestamp: tMid });
+    await check(s, 'conflict: first configure -> 202', alice.did, c1, { expect: 202 });
+    await check(s, 'conflict: identical configure again -> 409', alice.did, c1, { expect: 409, code: 'Conflict' });
+    const c0 = await configure(s, alice, cf(1), { messageTimestamp: tOld });
+    await check(s, 'conflict: older configure -> 409', alice.did, c0, { expect: 409 });
+    const cid1 = await Message.getCid(c1);
+    let smaller;
+    let larger;
+    for (let v = 2; (smaller === undefined || larger === undefined) && v < 50; v++) {
+      const m = await configure(s, alice, cf(v), { messageTimestamp: tMid });
+      const c = await Message.getCid(m);
+      if (c < cid1) smaller ??= m;
+      else larger ??= m;
+    }
+    await check(s, 'conflict: same timestamp, smaller CID -> 409', alice.did, smaller, { expect: 409 });
+    await check(s, 'conflict: same timestamp, larger CID -> 202 (replaces)', alice.did, larger, { expect: 202 });
+    await check(s, 'conflict: owner query returns only the replacement', alice.did,
+      await protocolsQuery(s, alice, { protocol: `${CV}/conflict` }), { expect: 200, configures: [larger] });
+    await check(s, 'conflict: the replaced configure again -> 409', alice.did, c1, { expect: 409 });
+    const w1 = await write(s, alice, { protocol: `${CV}/conflict`, protocolPath: 'note', data: utf8('note under the first definition') });
+    await check(s, 'conflict: a text/plain note is accepted under the current definition', alice.did, w1.message,
+      { data: utf8('note under the first definition'), expect: 202 });
+    const cNew = await configure(s, alice, cf(99, { types: { note: { dataFormats: ['application/json'] } } }));
+    await check(s, 'conflict: newer configure -> 202 (replaces)', alice.did, cNew, { expect: 202 });
+    await check(s, 'conflict: owner query returns only the newest', alice.did,
+      await protocolsQuery(s, alice, { protocol: `${CV}/conflict` }), { expect: 200, configures: [cNew] });
+    await check(s, 'conflict: anonymous query returns only the newest', alice.did,
+      await protocolsQuery(s, null, { protocol: `${CV}/conflict` }), { expect: 200, configures: [cNew] });
+    const w2 = await write(s, alice, { protocol: `${CV}/conflict`, protocolPath: 'note', data: utf8('note under the newest definition') });
+    await check(s, 'conflict: a text/plain note is now rejected (the newest definition applies)', alice.did, w2.message,
+      { data: utf8('note under the newest definition'), expect: 400, code: 'ProtocolAuthorizationIncorrectDataFormat' });
+    await check(s, 'conflict: the older configure again -> 409', alice.did, c0, { expect: 409 });
+  });
+
+const PQ = 'https://example.com/conformance/pq';
+
+scenario('protocols-query',
+  'ProtocolsQuery visibility: the tenant sees published and unpublished definitions; anonymous callers and other DIDs get 200 with published ones only; filter by protocol; invalid filters; a tenant without protocols.',
+  async (s) => {
+    const alice = await s.persona('alice');
+    const bob = await s.persona('bob');
+    const carol = await s.persona('carol');
+    const simple = (protocol, published) => ({ protocol, published, types: { item: {} }, structure: { item: { $actions: [{ who: 'anyone', can: ['create'] }] } } });
+    await check(s, 'owner query of a tenant without protocols -> 200, empty', carol.did, await protocolsQuery(s, carol, undefined), { expect: 200, configures: [] });
+    await check(s, 'anonymous query of a tenant without protocols -> 200, empty', carol.did, await protocolsQuery(s, null, undefined), { expect: 200, configures: [] });
+    await check(s, 'anonymous query by protocol of a tenant without protocols -> 200, empty', carol.did,
+      await protocolsQuery(s, null, { protocol: `${PQ}/zeta` }), { expect: 200, configures: [] });
+
+    // configured in this order: zeta (published), alpha (unpublished), mid (published)
+    const zeta = await configure(s, alice, simple(`${PQ}/zeta`, true));
+    await check(s, 'alice configures zeta (published)', alice.did, zeta, { expect: 202 });
+    const alpha = await configure(s, alice, simple(`${PQ}/alpha`, false));
+    await check(s, 'alice configures alpha (unpublished)', alice.did, alpha, { expect: 202 });
+    const mid = await configure(s, alice, simple(`${PQ}/mid`, true));
+    await check(s, 'alice configures mid (published)', alice.did, mid, { expect: 202 });
+    const bobOwn = await configure(s, bob, simple(`${PQ}/bob-private`, false));
+    await check(s, 'bob configures an unpublished protocol on his own DWN', bob.did, bobOwn, { expect: 202 });
+
+    await check(s, 'owner query without filter: all three', alice.did, await protocolsQuery(s, alice, undefined),
+      { expect: 200, configures: [zeta, alpha, mid] });
+    await check(s, 'owner query by the unpublished protocol', alice.did, await protocolsQuery(s, alice, { protocol: `${PQ}/alpha` }),
+      { expect: 200, configures: [alpha] });
+    await check(s, 'owner query by a published protocol', alice.did, await protocolsQuery(s, alice, { protocol: `${PQ}/mid` }),
+      { expect: 200, configures: [mid] });
+    await check(s, 'owner query by an unknown protocol -> 200, empty', alice.did, await protocolsQuery(s, alice, { protocol: `${PQ}/unknown` }),
+      { expect: 200, configures: [] });
+    await check(s, 'anonymous query without filter: published only', alice.did, await protocolsQuery(s, null, undefined),
+      { expect: 200, configures: [zeta, mid] });
+    await check(s, 'anonymous query by the unpublished protocol -> 200, empty', alice.did, await protocolsQuery(s, null, { protocol: `${PQ}/alpha` }),
+      { expect: 200, configures: [] });
+    await check(s, 'anonymous query by a published protocol', alice.did, await protocolsQuery(s, null, { protocol: `${PQ}/zeta` }),
+      { expect: 200, configures: [zeta] });
+    await check(s, 'bob query without filter: published only (200, not 401)', alice.did, await protocolsQuery(s, bob, undefined),
+      { expect: 200, configures: [zeta, mid] });
+    await check(s, 'bob query by the unpublished protocol -> 200, empty', alice.did, await protocolsQuery(s, bob, { protocol: `${PQ}/alpha` }),
+      { expect: 200, configures: [] });
+    await check(s, 'bob query by a published protocol', alice.did, await protocolsQuery(s, bob, { protocol: `${PQ}/mid` }),
+      { expect: 200, configures: [mid] });
+    await check(s, 'bob queries his own DWN: sees his unpublished protocol', bob.did, await protocolsQuery(s, bob, undefined),
+      { expect: 200, configures: [bobOwn] });
+    await check(s, 'alice queries bob\'s DWN: published only -> empty', bob.did, await protocolsQuery(s, alice, undefined),
+      { expect: 200, configures: [] });
+
+    // invalid queries
+    const raw = async (signer, filter) => {
+      const descriptor = { interface: 'Protocols', method: 'Query', messageTimestamp: s.ts() };
+      if (filter !== undefined) descriptor.filter = filter;
+      return signer === null ? { descriptor } : signedRaw(signer, descriptor);
+    };
+    await check(s, 'owner query with a non-normalized protocol (trailing slash) -> 400', alice.did, await raw(alice, { protocol: `${PQ}/alpha/` }),
+      { expect: 400, code: 'UrlProtocolNotNormalized' });
+    await check(s, 'anonymous query with a non-normalized protocol (no scheme) -> 400', alice.did,
+      await raw(null, { protocol: 'example.com/conformance/pq/zeta' }), { expect: 400, code: 'UrlProtocolNotNormalized' });
+    await check(s, 'bob query with a non-normalized protocol (upper-case host) -> 400', alice.did,
+      await raw(bob, { protocol: 'https://EXAMPLE.com/conformance/pq/zeta' }), { expect: 400, code: 'UrlProtocolNotNormalized' });
+    await check(s, 'query with an empty filter -> 400 (JSON schema)', alice.did, await raw(alice, {}), { expect: 400 });
+    await check(s, 'query with a filter of recipient only (protocol missing, so not normalized) -> 400', alice.did,
+      await raw(alice, { recipient: bob.did }), { expect: 400, code: 'UrlProtocolNotNormalized' });
+    await check(s, 'query with an unknown filter property -> 400 (JSON schema)', alice.did, await raw(alice, { protocol: `${PQ}/zeta`, published: true }),
+      { expect: 400 });
+    const badSig = await protocolsQuery(s, bob, undefined);
+    badSig.authorization.signature.signatures[0].signature = flipBase64url(badSig.authorization.signature.signatures[0].signature);
+    await check(s, 'bob query with a corrupted signature -> 401 (not the published fallback)', alice.did, badSig, { expect: 401 });
+
+    // publishing a protocol with a newer configure
+    const alpha2 = await configure(s, alice, simple(`${PQ}/alpha`, true));
+    await check(s, 'alice re-configures alpha as published', alice.did, alpha2, { expect: 202 });
+    await check(s, 'anonymous query now sees alpha (ordered by messageTimestamp)', alice.did, await protocolsQuery(s, null, undefined),
+      { expect: 200, configures: [zeta, mid, alpha2] });
+    await check(s, 'owner query: the old alpha definition is gone', alice.did, await protocolsQuery(s, alice, undefined),
+      { expect: 200, configures: [zeta, mid, alpha2] });
+    const zeta2 = await configure(s, alice, simple(`${PQ}/zeta`, false));
+    await check(s, 'alice re-configures zeta as unpublished', alice.did, zeta2, { expect: 202 });
+    await check(s, 'bob query no longer sees zeta', alice.did, await protocolsQuery(s, bob, undefined),
+      { expect: 200, configures: [mid, alpha2] });
+    await check(s, 'owner query sees all three, newest definitions', alice.did, await protocolsQuery(s, alice, undefined),
+      { expect: 200, configures: [mid, alpha2, zeta2] });
+  });
+
+const ACT = 'https://example.com/conformance/actions';
+const actionsDefinition = {
+  protocol: ACT,
+  published: false,
+  types: {
+    thread: { dataFormats: ['application/json'] },
+    reply: { dataFormats: ['application/json'] },
+    attachment: {},
+    note: { schema: SCHEMA_NOTE, dataFormats: ['text/plain'] },
+    secret: {},
+  },
+  structure: {
+    thread: {
+      $actions: [
+        { who: 'anyone', can: ['create', 'update'] },
+        { who: 'recipient', can: ['co-update', 'co-delete', 'co-prune'] },
+      ],
+      reply: {
+        $actions: [
+          { who: 'author', of: 'thread', can: ['create', 'update', 'delete', 'co-update'] },
+          { who: 'recipient', of: 'thread', can: ['create', 'read'] },
+        ],
+        attachment: {
+          $actions: [
+            { who: 'author', of: 'thread/reply', can: ['create', 'delete', 'prune'] },
+            { who: 'anyone', can: ['read'] },
+          ],
+        },
+      },
+    },
+    note: { $actions: [{ who: 'anyone', can: ['create', 'read'] }] },
+    secret: {},
+  },
+};
+
+scenario('protocols-actions',
+  'Action rules for non-owners: who:anyone, who:author of, who:recipient of, who:recipient without of (co-update/co-delete/co-prune), update by the original author vs others, delete and prune, RecordsRead / RecordsQuery by non-owners, missing $actions, and the referential checks (type, schema, dataFormat, protocolPath, parent, contextId) that run before authorization.',
+  async (s) => {
+    const alice = await s.persona('alice');
+    const bob = await s.persona('bob');
+    const carol = await s.persona('carol');
+    const dave = await s.persona('dave');
+    const T = alice.did;
+    const pw = (author, path, opts) => pwrite(s, author, ACT, path, opts);
+    const under = (parent, opts = {}) => ({ parentContextId: parent.message.contextId, ...opts });
+    const NOT_ALLOWED = 'ProtocolAuthorizationActionNotAllowed';
+    const idOf = (w) => w.message.recordId;
+
+    await check(s, 'alice configures the actions protocol', T, await configure(s, alice, actionsDefinition), { expect: 202 });
+
+    // threads: who:anyone create + update; who:recipient (no of) co-update / co-delete / co-prune
+    const t1 = await pw(bob, 'thread', { recipient: carol.did });
+    await send(s, 'bob creates thread t1 to carol (anyone: create)', T, t1, { expect: 202 });
+    const t2 = await pw(bob, 'thread', { recipient: carol.did });
+    await send(s, 'bob creates thread t2 to carol', T, t2, { expect: 202 });
+    const t3 = await pw(dave, 'thread');
+    await send(s, 'dave creates thread t3 without recipient', T, t3, { expect: 202 });
+    const t1b = await pupdate(s, bob, t1);
+    await send(s, 'bob updates his t1 (anyone: update, original author)', T, t1b, { expect: 202 });
+    await send(s, 'dave updates t1 -> 401 (non-authors need co-update)', T, await pupdate(s, dave, t1b), { expect: 401, code: NOT_ALLOWED });
+    const t1c = await pupdate(s, carol, t1b);
+    await send(s, 'carol co-updates t1 (recipient: co-update)', T, t1c, { expect: 202 });
+    const t1d = await pupdate(s, bob, t1c);
+    await send(s, 'bob updates t1 after carol\'s co-update', T, t1d, { expect: 202 });
+    await send(s, 'carol co-updates t3 -> 401 (not its recipient)', T, await pupdate(s, carol, t3), { expect: 401, code: NOT_ALLOWED });
+
+    // reading threads: no read rule
+    await check(s, 'dave reads t1 -> 401 (no read rule)', T, await read(s, dave, { recordId: idOf(t1) }), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'anonymous reads t1 -> 401', T, await read(s, null, { recordId: idOf(t1) }), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'carol reads t1 (recipient may always read)', T, await read(s, carol, { recordId: idOf(t1) }), { expect: 200 });
+    await check(s, 'bob reads t1 (author)', T, await read(s, bob, { recordId: idOf(t1) }), { expect: 200 });
+
+    // replies: who:author of thread (create/update/delete/co-update), who:recipient of thread (create/read)
+    const r1 = await pw(bob, 'thread/reply', under(t1));
+    await send(s, 'bob replies r1 in t1 (author of thread)', T, r1, { expect: 202 });
+    const r2 = await pw(carol, 'thread/reply', under(t1));
+    await send(s, 'carol replies r2 in t1 (recipient of thread)', T, r2, { expect: 202 });
+    await send(s, 'dave replies in t1 -> 401', T, await pw(dave, 'thread/reply', under(t1)), { expect: 401, code: NOT_ALLOWED });
+    const r4 = await pw(dave, 'thread/reply', under(t3));
+    await send(s, 'dave replies r4 in his own t3 (author of thread)', T, r4, { expect: 202 });
+    await send(s, 'bob replies in t3 -> 401', T, await pw(bob, 'thread/reply', under(t3)), { expect: 401, code: NOT_ALLOWED });
+    const r1b = await pupdate(s, bob, r1);
+    await send(s, 'bob updates r1 (update, original author)', T, r1b, { expect: 202 });
+    await send(s, 'carol updates her own r2 -> 401 (her rule has no update)', T, await pupdate(s, carol, r2), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'bob reads carol\'s r2 -> 401 (author of thread has no read)', T, await read(s, bob, { recordId: idOf(r2) }), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'carol reads bob\'s r1 (recipient of thread: read)', T, await read(s, carol, { recordId: idOf(r1) }), { expect: 200 });
+    await check(s, 'dave reads r1 -> 401', T, await read(s, dave, { recordId: idOf(r1) }), { expect: 401, code: NOT_ALLOWED });
+    const r2b = await pupdate(s, bob, r2);
+    await send(s, 'bob co-updates carol\'s r2 (author of thread: co-update)', T, r2b, { expect: 202 });
+    await check(s, 'bob now reads r2 (he signed its latest write)', T, await read(s, bob, { recordId: idOf(r2) }), { expect: 200 });
+    await check(s, 'carol reads r2 (recipient of thread: read)', T, await read(s, carol, { recordId: idOf(r2) }), { expect: 200 });
+
+    // RecordsQuery by non-owners: never 401 without a role, only filtered (author of the latest write / recipient)
+    await check(s, 'dave queries the protocol: only records he authored', T, await query(s, dave, { protocol: ACT }),
+      { expect: 200, ids: [idOf(t3), idOf(r4)] });
+    await check(s, 'carol queries thread/reply: r2 is not hers anymore (latest write by bob), r1 not visible', T,
+      await query(s, carol, { protocol: ACT, protocolPath: 'thread/reply' }), { expect: 200, ids: [] });
+    await check(s, 'carol queries thread: records where she is recipient', T,
+      await query(s, carol, { protocol: ACT, protocolPath: 'thread' }), { expect: 200, ids: [idOf(t1), idOf(t2)] });
+    await check(s, 'bob queries thread/reply: r1 and r2 (latest writes are his)', T,
+      await query(s, bob, { protocol: ACT, protocolPath: 'thread/reply' }), { expect: 200, ids: [idOf(r1), idOf(r2)] });
+    await check(s, 'anonymous queries the protocol -> 200, empty', T, await query(s, null, { protocol: ACT }), { expect: 200, ids: [] });
+    await check(s, 'owner queries thread/reply', T, await query(s, alice, { protocol: ACT, protocolPath: 'thread/reply' }),
+      { expect: 200, ids: [idOf(r1), idOf(r2), idOf(r4)] });
+
+    // attachments: three levels deep, who:author of thread/reply (create/delete/prune), who:anyone read
+    const a1 = await pw(bob, 'thread/reply/attachment', under(r1));
+    await send(s, 'bob attaches a1 to his r1 (author of thread/reply)', T, a1, { expect: 202 });
+    await send(s, 'carol attaches to r1 -> 401', T, await pw(carol, 'thread/reply/attachment', under(r1)), { expect: 401, code: NOT_ALLOWED });
+    const a2 = await pw(carol, 'thread/reply/attachment', under(r2));
+    await send(s, 'carol attaches a2 to r2 (initial author of r2, although bob wrote its latest version)', T, a2, { expect: 202 });
+    await send(s, 'bob attaches to r2 -> 401 (only the initial author counts)', T, await pw(bob, 'thread/reply/attachment', under(r2)),
+      { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'anonymous reads a1 (anyone: read)', T, await read(s, null, { recordId: idOf(a1) }), { expect: 200 });
+    await check(s, 'dave reads a2 (anyone: read)', T, await read(s, dave, { recordId: idOf(a2) }), { expect: 200 });
+    await check(s, 'dave queries attachments: anyone-read does not make them queryable', T,
+      await query(s, dave, { protocol: ACT, protocolPath: 'thread/reply/attachment' }), { expect: 200, ids: [] });
+
+    // published protocol records bypass read rules
+    const t4 = await pw(bob, 'thread', { published: true });
+    await send(s, 'bob creates published thread t4', T, t4, { expect: 202 });
+    await check(s, 'dave reads published t4 (no read rule needed)', T, await read(s, dave, { recordId: idOf(t4) }), { expect: 200 });
+    await check(s, 'anonymous queries thread: the published t4 only', T, await query(s, null, { protocol: ACT, protocolPath: 'thread' }),
+      { expect: 200, ids: [idOf(t4)] });
+
+    // type, schema and dataFormat checks
+    const noteData = utf8('a note');
+    const note = await write(s, dave, { protocol: ACT, protocolPath: 'note', schema: SCHEMA_NOTE, dataFormat: 'text/plain', data: noteData });
+    await check(s, 'dave writes a note with the declared schema and dataFormat', T, note.message, { data: noteData, expect: 202 });
+    await check(s, 'anonymous reads the note (anyone: read)', T, await read(s, null, { recordId: note.message.recordId }), { expect: 200 });
+    const noteW = async (opts) => write(s, dave, { protocol: ACT, protocolPath: 'note', data: noteData, ...opts });
+    await check(s, 'note without schema -> 400', T, (await noteW({ dataFormat: 'text/plain' })).message,
+      { data: noteData, expect: 400, code: 'ProtocolAuthorizationInvalidSchema' });
+    await check(s, 'note with another schema -> 400', T, (await noteW({ schema: SCHEMA_POST, dataFormat: 'text/plain' })).message,
+      { data: noteData, expect: 400, code: 'ProtocolAuthorizationInvalidSchema' });
+    await check(s, 'note with a disallowed dataFormat -> 400', T, (await noteW({ schema: SCHEMA_NOTE, dataFormat: 'application/json' })).message,
+      { data: noteData, expect: 400, code: 'ProtocolAuthorizationIncorrectDataFormat' });
+    await check(s, 'note with wrong schema and wrong dataFormat -> 400 InvalidSchema (schema first)', T,
+      (await noteW({ schema: SCHEMA_POST, dataFormat: 'application/json' })).message,
+      { data: noteData, expect: 400, code: 'ProtocolAuthorizationInvalidSchema' });
+    await send(s, 'type not declared in the protocol -> 400', T, await pw(alice, 'ghost'), { expect: 400, code: 'ProtocolAuthorizationInvalidType' });
+    await send(s, 'undeclared type under a valid parent -> 400 InvalidType (type before path)', T, await pw(alice, 'thread/ghost', under(t1)),
+      { expect: 400, code: 'ProtocolAuthorizationInvalidType' });
+    await send(s, 'thread/reply without a parent -> 400', T, await pw(alice, 'thread/reply'),
+      { expect: 400, code: 'ProtocolAuthorizationParentlessIncorrectProtocolPath' });
+    await send(s, 'reply at the root (no rule set at path reply) -> 400', T, await pw(alice, 'reply'),
+      { expect: 400, code: 'ProtocolAuthorizationMissingRuleSet' });
+    await send(s, 'protocolPath reply under thread t1 -> 400', T, await pw(alice, 'reply', under(t1)),
+      { expect: 400, code: 'ProtocolAuthorizationIncorrectProtocolPath' });
+    await send(s, 'thread/reply under a note (wrong parent type) -> 400', T,
+      await pw(alice, 'thread/reply', { parentContextId: note.message.contextId }), { expect: 400, code: 'ProtocolAuthorizationIncorrectProtocolPath' });
+    await send(s, 'thread/reply under a missing parent -> 400', T,
+      await pw(alice, 'thread/reply', { parentContextId: await missingRecordId(`${s.name}/parent`) }), { expect: 400, code: 'ProtocolAuthorizationIncorrectProtocolPath' });
+    await send(s, 'thread/reply/attachment directly under a thread -> 400', T, await pw(alice, 'thread/reply/attachment', under(t1)),
+      { expect: 400, code: 'ProtocolAuthorizationIncorrectProtocolPath' });
+    await send(s, 'thread/attachment under a thread (declared type, no rule set there) -> 400', T, await pw(alice, 'thread/attachment', under(t1)),
+      { expect: 400, code: 'ProtocolAuthorizationMissingRuleSet' });
+    await send(s, 'attachment whose contextId names the wrong thread -> 400', T,
+      await pw(alice, 'thread/reply/attachment', { parentContextId: `${t2.message.contextId}/${idOf(r1)}` }),
+      { expect: 400, code: 'ProtocolAuthorizationIncorrectContextId' });
+    await send(s, 'dave replies in t1 with a wrong dataFormat -> 400 (checks before authorization)', T,
+      await pw(dave, 'thread/reply', under(t1, { dataFormat: 'text/plain' })), { expect: 400, code: 'ProtocolAuthorizationIncorrectDataFormat' });
+
+    // a rule set without $actions
+    await send(s, 'bob writes a secret (no $actions) -> 401', T, await pw(bob, 'secret'), { expect: 401, code: 'ProtocolAuthorizationActionRulesNotFound' });
+    const secret = await pw(alice, 'secret');
+    await send(s, 'alice writes a secret', T, secret, { expect: 202 });
+    await check(s, 'bob reads the secret -> 401', T, await read(s, bob, { recordId: idOf(secret) }), { expect: 401, code: 'ProtocolAuthorizationActionRulesNotFound' });
+    await check(s, 'anonymous reads the secret -> 401', T, await read(s, null, { recordId: idOf(secret) }), { expect: 401, code: 'ProtocolAuthorizationActionRulesNotFound' });
+    await check(s, 'bob deletes the secret -> 401', T, await del(s, bob, idOf(secret)), { expect: 401, code: 'ProtocolAuthorizationActionRulesNotFound' });
+    await check(s, 'bob queries secrets -> 200, empty (queries do not consult rules)', T,
+      await query(s, bob, { protocol: ACT, protocolPath: 'secret' }), { expect: 200, ids: [] });
+
+    // delete and prune
+    await check(s, 'dave deletes r1 -> 401', T, await del(s, dave, idOf(r1)), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'carol deletes r1 -> 401 (recipient of thread: create/read only)', T, await del(s, carol, idOf(r1)), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'bob deletes carol\'s r2 -> 401 (delete is for the original author; no co-delete)', T, await del(s, bob, idOf(r2)),
+      { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'bob deletes his r1 (author of thread: delete)', T, await del(s, bob, idOf(r1)), { expect: 202 });
+    await send(s, 'attachment under the deleted r1 -> 400 (parent must be live)', T, await pw(alice, 'thread/reply/attachment', under(r1)),
+      { expect: 400, code: 'ProtocolAuthorizationIncorrectProtocolPath' });
+    await check(s, 'a1 survives the delete of its parent (prune false)', T, await read(s, alice, { recordId: idOf(a1) }), { expect: 200 });
+    await check(s, 'dave prunes a2 -> 401', T, await del(s, dave, idOf(a2), { prune: true }), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'carol prunes her a2 (prune, author of thread/reply)', T, await del(s, carol, idOf(a2), { prune: true }), { expect: 202 });
+    await check(s, 'bob deletes his t1 -> 401 (thread rules have no delete)', T, await del(s, bob, idOf(t1)), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'dave deletes t1 -> 401', T, await del(s, dave, idOf(t1)), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'carol co-deletes t1 (recipient: co-delete)', T, await del(s, carol, idOf(t1)), { expect: 202 });
+    await check(s, 'carol co-prunes t3 -> 401 (not its recipient)', T, await del(s, carol, idOf(t3), { prune: true }), { expect: 401, code: NOT_ALLOWED });
+    const r3 = await pw(carol, 'thread/reply', under(t2));
+    await send(s, 'carol replies r3 in t2', T, r3, { expect: 202 });
+    const a3 = await pw(carol, 'thread/reply/attachment', under(r3));
+    await send(s, 'carol attaches a3 to r3', T, a3, { expect: 202 });
+    await check(s, 'bob prunes his t2 -> 401 (no prune rule for threads)', T, await del(s, bob, idOf(t2), { prune: true }), { expect: 401, code: NOT_ALLOWED });
+    await check(s, 'carol co-prunes t2 (recipient: co-prune)', T, await del(s, carol, idOf(t2), { prune: true }), { expect: 202 });
+    await check(s, 'owner read of a3 after the prune -> 404', T, await read(s, alice, { recordId: idOf(a3) }), { expect: 404 });
+    await check(s, 'owner query after deletes and prune: r2 and a1 outlive their deleted ancestors (prune false)', T, await query(s, alice, { protocol: ACT }),
+      { expect: 200, ids: [idOf(t3), idOf(r2), idOf(r4), idOf(a1), idOf(t4), note.message.recordId, idOf(secret)] });
+  });
+
+const ROLES = 'https://example.com/conformance/roles';
+const rolesDefinition = {
+  protocol: ROLES,
+  published: true,
+  types: {
+    friend: {}, admin: {}, thread: {}, participant: {}, message: {}, chat: {},
+  },
+  structure: {
+    friend: { $role: true },
+    admin: { $role: true },
+    thread: {
+      $actions: [
+        { role: 'friend', can: ['create', 'read', 'query', 'subscribe'] },
+        { role: 'admin', can: ['co-update', 'co-delete'] },
+      ],
+      participant: {
+        $role: true,
+        $actions: [{ who: 'author', of: 'thread', can: ['create'] }],
+      },
+      message: {
+        $actions: [
+          { role: 'thread/participant', can: ['create', 'read', 'query', 'subscribe', 'co-update', 'co-delete'] },
+        ],
+      },
+    },
+    chat: { $actions: [{ who: 'anyone', can: ['create'] }] },
+  },
+};
+
+scenario('protocols-roles',
+  'Global ($role at the root) and context (nested) roles: role records need a unique recipient; invoking protocolRole for create, read, query, co-update and co-delete; not-a-role, missing role record, missing contextId; revoked roles.',
+  async (s) => {
+    const alice = await s.persona('alice');
+    const bob = await s.persona('bob');
+    const carol = await s.persona('carol');
+    const dave = await s.persona('dave');
+    const T = alice.did;
+    const pw = (author, path, opts) => pwrite(s, author, ROLES, path, opts);
+    const under = (parent, opts = {}) => ({ parentContextId: parent.message.contextId, ...opts });
+    const idOf = (w) => w.message.recordId;
+
+    await check(s, 'alice configures the roles protocol', T, await configure(s, alice, rolesDefinition), { expect: 202 });
+
+    // global role records
+    const bobFriend = await pw(alice, 'friend', { recipient: bob.did });
+    await send(s, 'alice assigns the friend role to bob', T, bobFriend, { expect: 202 });
+    await send(s, 'friend role record without recipient -> 400', T, await pw(alice, 'friend'),
+      { expect: 400, code: 'ProtocolAuthorizationRoleMissingRecipient' });
+    await send(s, 'second friend role record for bob -> 400', T, await pw(alice, 'friend', { recipient: bob.did }),
+      { expect: 400, code: 'ProtocolAuthorizationDuplicateRoleRecipient' });
+    await send(s, 'updating bob\'s friend role record is not a duplicate -> 202', T, await pupdate(s, alice, bobFriend), { expect: 202 });
+    await send(s, 'dave writes a friend role record without recipient -> 400 (before authorization)', T, await pw(dave, 'friend'),
+      { expect: 400, code: 'ProtocolAuthorizationRoleMissingRecipient' });
+    await send(s, 'dave assigns himself the friend role -> 401 (no $actions)', T, await pw(dave, 'friend', { recipient: dave.did }),
+      { expect: 401, code: 'ProtocolAuthorizationActionRulesNotFound' });
+    const carolAdmin = await pw(alice, 'admin', { recipient: carol.did });
+    await send(s, 'alice assigns the admin role to carol', T, carolAdmin, { expect: 202 });
+
+    // invoking the global role for create
+    const t0 = await pw(alice, 'thread');
+    await send(s, 'alice creates thread t0', T, t0, { expect: 202 });
+    const tb = await pw(bob, 'thread', { protocolRole: 'friend' });
+    await send(s, 'bob creates thread tb invoking friend', T, tb, { expect: 202 });
+    await send(s, 'bob creates a thread without invoking a role -> 401', T, await pw(bob, 'thread'),
+      { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await send(s, 'dave creates a thread invoking friend -> 401 (no role record)', T, await pw(dave, 'thread', { protocolRole: 'friend' }),
+      { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    await send(s, 'bob creates a thread invoking thread (not a role) -> 401', T, await pw(bob, 'thread', { protocolRole: 'thread' }),
+      { expect: 401, code: 'ProtocolAuthorizationNotARole' });
+    await send(s, 'bob creates a thread invoking a missing path -> 401', T, await pw(bob, 'thread', { protocolRole: 'enemy' }),
+      { expect: 401, code: 'ProtocolAuthorizationNotARole' });
+    await send(s, 'carol creates a thread invoking admin -> 401 (admin rule has no create)', T, await pw(carol, 'thread', { protocolRole: 'admin' }),
+      { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await send(s, 'bob creates a chat invoking friend -> 202 (who:anyone matches even when a role is invoked)', T,
+      await pw(bob, 'chat', { protocolRole: 'friend' }), { expect: 202 });
+    await send(s, 'dave creates a chat invoking friend -> 401 (the invoked role is verified before who:anyone)', T,
+      await pw(dave, 'chat', { protocolRole: 'friend' }), { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    await send(s, 'bob creates a chat without a role (anyone: create)', T, await pw(bob, 'chat'), { expect: 202 });
+
+    // invoking the global role for read and query
+    await check(s, 'bob reads t0 invoking friend', T, await read(s, bob, { recordId: idOf(t0) }, { protocolRole: 'friend' }), { expect: 200 });
+    await check(s, 'bob reads t0 without a role -> 401', T, await read(s, bob, { recordId: idOf(t0) }),
+      { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await check(s, 'dave reads t0 invoking friend -> 401', T, await read(s, dave, { recordId: idOf(t0) }, { protocolRole: 'friend' }),
+      { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    await check(s, 'bob reads t0 invoking a non-role path -> 401', T, await read(s, bob, { recordId: idOf(t0) }, { protocolRole: 'thread/message' }),
+      { expect: 401, code: 'ProtocolAuthorizationNotARole' });
+    await check(s, 'bob queries threads invoking friend: all threads', T,
+      await query(s, bob, { protocol: ROLES, protocolPath: 'thread' }, { protocolRole: 'friend' }), { expect: 200, ids: [idOf(t0), idOf(tb)] });
+    await check(s, 'bob queries threads without a role: only his own', T,
+      await query(s, bob, { protocol: ROLES, protocolPath: 'thread' }), { expect: 200, ids: [idOf(tb)] });
+    await check(s, 'bob queries invoking friend without protocolPath -> 400', T,
+      await query(s, bob, { protocol: ROLES }, { protocolRole: 'friend' }), { expect: 400, code: 'RecordsQueryFilterMissingRequiredProperties' });
+    await check(s, 'dave queries threads invoking friend -> 401', T,
+      await query(s, dave, { protocol: ROLES, protocolPath: 'thread' }, { protocolRole: 'friend' }),
+      { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    await check(s, 'carol queries threads invoking admin -> 401 (admin rule has no query)', T,
+      await query(s, carol, { protocol: ROLES, protocolPath: 'thread' }, { protocolRole: 'admin' }),
+      { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await check(s, 'bob queries chats invoking friend -> 401 (chat has no role rule)', T,
+      await query(s, bob, { protocol: ROLES, protocolPath: 'chat' }, { protocolRole: 'friend' }),
+      { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await check(s, 'bob queries roles invoking friend -> 401 (friend has no $actions)', T,
+      await query(s, bob, { protocol: ROLES, protocolPath: 'friend' }, { protocolRole: 'friend' }),
+      { expect: 401, code: 'ProtocolAuthorizationActionRulesNotFound' });
+
+    // context role: thread/participant
+    const carolInTb = await pw(bob, 'thread/participant', under(tb, { recipient: carol.did }));
+    await send(s, 'bob (author of tb) makes carol a participant of tb', T, carolInTb, { expect: 202 });
+    await send(s, 'second participant record for carol in tb -> 400', T, await pw(bob, 'thread/participant', under(tb, { recipient: carol.did })),
+      { expect: 400, code: 'ProtocolAuthorizationDuplicateRoleRecipient' });
+    await send(s, 'participant record without recipient -> 400', T, await pw(bob, 'thread/participant', under(tb)),
+      { expect: 400, code: 'ProtocolAuthorizationRoleMissingRecipient' });
+    await send(s, 'bob makes dave a participant of t0 -> 401 (not author of t0)', T, await pw(bob, 'thread/participant', under(t0, { recipient: dave.did })),
+      { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    const daveInT0 = await pw(alice, 'thread/participant', under(t0, { recipient: dave.did }));
+    await send(s, 'alice makes dave a participant of t0', T, daveInT0, { expect: 202 });
+    await send(s, 'alice makes carol a participant of t0 (same recipient, other context) -> 202', T,
+      await pw(alice, 'thread/participant', under(t0, { recipient: carol.did })), { expect: 202 });
+    const m0 = await pw(alice, 'thread/message', under(tb));
+    await send(s, 'alice writes message m0 in tb', T, m0, { expect: 202 });
+    const mc = await pw(carol, 'thread/message', under(tb, { protocolRole: 'thread/participant' }));
+    await send(s, 'carol writes a message in tb invoking thread/participant', T, mc, { expect: 202 });
+    await send(s, 'dave writes a message in tb invoking thread/participant -> 401 (his role is in t0)', T,
+      await pw(dave, 'thread/message', under(tb, { protocolRole: 'thread/participant' })),
+      { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    const md = await pw(dave, 'thread/message', under(t0, { protocolRole: 'thread/participant' }));
+    await send(s, 'dave writes a message in t0 invoking thread/participant', T, md, { expect: 202 });
+    await send(s, 'bob writes a message in tb invoking friend -> 401 (no friend rule for messages)', T,
+      await pw(bob, 'thread/message', under(tb, { protocolRole: 'friend' })), { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await send(s, 'bob writes a message in tb invoking participant (wrong path for the role) -> 401', T,
+      await pw(bob, 'thread/message', under(tb, { protocolRole: 'participant' })), { expect: 401, code: 'ProtocolAuthorizationNotARole' });
+    await check(s, 'carol reads m0 invoking thread/participant', T,
+      await read(s, carol, { recordId: idOf(m0) }, { protocolRole: 'thread/participant' }), { expect: 200 });
+    await check(s, 'carol reads m0 without a role -> 401', T, await read(s, carol, { recordId: idOf(m0) }),
+      { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await check(s, 'dave reads m0 invoking thread/participant -> 401 (context mismatch)', T,
+      await read(s, dave, { recordId: idOf(m0) }, { protocolRole: 'thread/participant' }),
+      { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    await check(s, 'carol reads her own participant record invoking a non-role path (recipients skip role checks)', T,
+      await read(s, carol, { recordId: idOf(carolInTb) }, { protocolRole: 'thread' }), { expect: 200 });
+    await check(s, 'carol queries messages invoking thread/participant without contextId -> 401', T,
+      await query(s, carol, { protocol: ROLES, protocolPath: 'thread/message' }, { protocolRole: 'thread/participant' }),
+      { expect: 401, code: 'ProtocolAuthorizationMissingContextId' });
+    await check(s, 'carol queries messages of tb invoking thread/participant', T,
+      await query(s, carol, { protocol: ROLES, protocolPath: 'thread/message', contextId: tb.message.contextId }, { protocolRole: 'thread/participant' }),
+      { expect: 200, ids: [idOf(m0), idOf(mc)] });
+    await check(s, 'carol queries messages of t0 invoking thread/participant (she is a participant there too)', T,
+      await query(s, carol, { protocol: ROLES, protocolPath: 'thread/message', contextId: t0.message.contextId }, { protocolRole: 'thread/participant' }),
+      { expect: 200, ids: [idOf(md)] });
+    await check(s, 'dave queries messages of tb invoking thread/participant -> 401', T,
+      await query(s, dave, { protocol: ROLES, protocolPath: 'thread/message', contextId: tb.message.contextId }, { protocolRole: 'thread/participant' }),
+      { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    await check(s, 'carol queries messages without a role: only her own', T,
+      await query(s, carol, { protocol: ROLES, protocolPath: 'thread/message' }), { expect: 200, ids: [idOf(mc)] });
+
+    // role rules for co-update / co-delete
+    await send(s, 'carol co-updates m0 invoking thread/participant', T,
+      await pupdate(s, carol, m0, { protocolRole: 'thread/participant' }), { expect: 202 });
+    await send(s, 'dave co-updates m0 invoking thread/participant -> 401', T,
+      await pupdate(s, dave, m0, { protocolRole: 'thread/participant' }), { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    const tbAdmin = await pupdate(s, carol, tb, { protocolRole: 'admin' });
+    await send(s, 'carol co-updates bob\'s tb invoking admin', T, tbAdmin, { expect: 202 });
+    await send(s, 'bob updates his tb invoking friend -> 401 (friend rule has no update)', T,
+      await pupdate(s, bob, tbAdmin, { protocolRole: 'friend' }), { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await send(s, 'dave co-updates tb invoking admin -> 401', T,
+      await pupdate(s, dave, tbAdmin, { protocolRole: 'admin' }), { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    await check(s, 'bob deletes his tb invoking friend -> 401', T, await del(s, bob, idOf(tb), { protocolRole: 'friend' }),
+      { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+    await check(s, 'carol co-deletes md in t0 invoking thread/participant', T, await del(s, carol, idOf(md), { protocolRole: 'thread/participant' }),
+      { expect: 202 });
+    await check(s, 'carol co-deletes t0 invoking admin', T, await del(s, carol, idOf(t0), { protocolRole: 'admin' }), { expect: 202 });
+    await check(s, 'carol prunes tb invoking admin -> 401 (co-prune not granted)', T,
+      await del(s, carol, idOf(tb), { protocolRole: 'admin', prune: true }), { expect: 401, code: 'ProtocolAuthorizationActionNotAllowed' });
+
+    // revoking a role
+    await check(s, 'alice deletes bob\'s friend role record', T, await del(s, alice, idOf(bobFriend)), { expect: 202 });
+    await send(s, 'bob creates a thread invoking friend after revocation -> 401', T, await pw(bob, 'thread', { protocolRole: 'friend' }),
+      { expect: 401, code: 'ProtocolAuthorizationMatchingRoleRecordNotFound' });
+    const bobFriend2 = await pw(alice, 'friend', { recipient: bob.did });
+    await send(s, 'alice assigns the friend role to bob again (no duplicate after delete)', T, bobFriend2, { expect: 202 });
+    await check(s, 'bob queries threads invoking friend again', T,
+      await query(s, bob, { protocol: ROLES, protocolPath: 'thread' }, { protocolRole: 'friend' }), { expect: 200, ids: [idOf(tb)] });
+  });
+
+const ST = 'https://example.com/conformance/size-tags';
+const sizeTagsDefinition = {
+  protocol: ST,
+  published: false,
+  types: { blob: {}, minonly: {}, maxonly: {}, tagged: { dataFormats: ['application/json'] }, open: {}, closed: {} },
+  structure: {
+    blob: { $size: { min: 5, max: 10 }, $actions: [{ who: 'anyone', can: ['create', 'update'] }] },
+    minonly: { $size: { min: 3 } },
+    maxonly: { $size: { max: 4 } },
+    tagged: {
+      $size: { max: 64 },
+      $actions: [{ who: 'anyone', can: ['create', 'update'] }],
+      $tags: {
+        $requiredTags: ['status'],
+        $allowUndefinedTags: false,
+        status: { type: 'string', enum: ['draft', 'final'] },
+        priority: { type: 'integer', minimum: 1, maximum: 5 },
+        score: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+        flag: { type: 'boolean' },
+        label: { type: 'string', minLength: 2, maxLength: 4 },
+        topics: { type: 'array', minItems: 2, maxItems: 3, uniqueItems: true, items: { type: 'string', maxLength: 5 } },
+        nums: { type: 'array', items: { type: 'number', minimum: 0 }, contains: { type: 'number', minimum: 10 } },
+      },
+    },
+    open: { $tags: { $allowUndefinedTags: true, kind: { type: 'string', enum: ['a', 'b'] } } },
+    closed: { $tags: { kind: { type: 'string' } } },
+  },
+};
+
+scenario('protocols-size-tags',
+  '$size (min/max at limit-1, limit, limit+1; data-less writes use descriptor.dataSize) and $tags ($requiredTags, $allowUndefinedTags false/true/default, enum, types, number and string ranges, arrays); these checks run before authorization.',
+  async (s) => {
+    const alice = await s.persona('alice');
+    const bob = await s.persona('bob');
+    const T = alice.did;
+    const bytes = (path, n, author = alice, opts = {}) =>
+      pwrite(s, author, ST, path, { dataFormat: 'application/octet-stream', data: detBytes(n, n), ...opts });
+    const MIN = 'ProtocolAuthorizationMinSizeInvalid';
+    const MAX = 'ProtocolAuthorizationMaxSizeInvalid';
+    const TAGS = 'ProtocolAuthorizationTagsInvalidSchema';
+
+    await check(s, 'alice configures the size-tags protocol', T, await configure(s, alice, sizeTagsDefinition), { expect: 202 });
+
+    // $size min 5 max 10
+    for (const [n, expect, code] of [[4, 400, MIN], [5, 202], [6, 202], [9, 202], [10, 202], [11, 400, MAX]]) {
+      await send(s, `blob (min 5, max 10) with ${n} bytes -> ${expect}`, T, await bytes('blob', n), { expect, code });
+    }
+    await send(s, 'bob writes a 4-byte blob -> 400 (size checked for non-owners too)', T, await bytes('blob', 4, bob), { expect: 400, code: MIN });
+    await send(s, 'bob writes a 7-byte blob (anyone: create)', T, await bytes('blob', 7, bob), { expect: 202 });
+    for (const [n, expect, code] of [[2, 400, MIN], [3, 202], [4, 202]]) {
+      await send(s, `minonly (min 3) with ${n} bytes -> ${expect}`, T, await bytes('minonly', n), { expect, code });
+    }
+    for (const [n, expect, code] of [[3, 202], [4, 202], [5, 400, MAX]]) {
+      await send(s, `maxonly (max 4) with ${n} bytes -> ${expect}`, T, await bytes('maxonly', n), { expect, code });
+    }
+    await send(s, 'bob writes a 5-byte maxonly -> 400 (size before authorization)', T, await bytes('maxonly', 5, bob), { expect: 400, code: MAX });
+    await send(s, 'bob writes a 4-byte maxonly -> 401 (no $actions)', T, await bytes('maxonly', 4, bob), { expect: 401, code: 'ProtocolAuthorizationActionRulesNotFound' });
+    const noData = async (n) => {
+      const w = await write(s, alice, { protocol: ST, protocolPath: 'blob', dataFormat: 'application/octet-stream', data: detBytes(n, n) });
+      return w.message;
+    };
+    await check(s, 'blob initial write without data, dataSize 11 -> 400 (descriptor dataSize is checked)', T, await noData(11), { expect: 400, code: MAX });
+    await check(s, 'blob initial write without data, dataSize 7 -> 204', T, await noData(7), { expect: 204 });
+    const blob = await bytes('blob', 8);
+    await send(s, 'blob with 8 bytes', T, blob, { expect: 202 });
+    await send(s, 'update of the blob to 11 bytes -> 400', T,
+      await pupdate(s, alice, blob, { data: detBytes(11, 1), dataFormat: 'application/octet-stream' }), { expect: 400, code: MAX });
+    await send(s, 'update of the blob to 10 bytes -> 202', T,
+      await pupdate(s, alice, blob, { data: detBytes(10, 1), dataFormat: 'application/octet-stream' }), { expect: 202 });
+    await send(s, 'blob with tags (no $tags rule: tags unchecked) -> 202', T, await bytes('blob', 6, alice, { tags: { anything: 'goes', n: 1 } }), { expect: 202 });
+
+    // $tags on tagged
+    const tagged = (tags, author = alice, extra = {}) => pwrite(s, author, ST, 'tagged', { ...(tags === undefined ? {} : { tags }), ...extra });
+    const tagCase = async (name, tags, expect, code = expect === 400 ? TAGS : undefined) =>
+      send(s, `tagged ${name} -> ${expect}`, T, await tagged(tags), { expect, code });
+    await tagCase('without tags (status required)', undefined, 400);
+    await tagCase('status draft', { status: 'draft' }, 202);
+    await tagCase('status not in enum', { status: 'other' }, 400);
+    await tagCase('status as a number', { status: 1 }, 400);
+    await tagCase('with an undefined tag', { status: 'draft', extra: 'x' }, 400);
+    await tagCase('priority without the required status', { priority: 3 }, 400);
+    await tagCase('priority 0 (minimum 1)', { status: 'draft', priority: 0 }, 400);
+    await tagCase('priority 1', { status: 'draft', priority: 1 }, 202);
+    await tagCase('priority 5', { status: 'draft', priority: 5 }, 202);
+    await tagCase('priority 6 (maximum 5)', { status: 'draft', priority: 6 }, 400);
+    await tagCase('priority 2.5 (integer)', { status: 'draft', priority: 2.5 }, 400);
+    await tagCase('priority as a string', { status: 'draft', priority: '3' }, 400);
+    await tagCase('score 0 (exclusiveMinimum 0)', { status: 'final', score: 0 }, 400);
+    await tagCase('score 0.5', { status: 'final', score: 0.5 }, 202);
+    await tagCase('score 1 (exclusiveMaximum 1)', { status: 'final', score: 1 }, 400);
+    await tagCase('flag true', { status: 'final', flag: true }, 202);
+    await tagCase('flag as a string', { status: 'final', flag: 'true' }, 400);
+    await tagCase('label of 1 char (minLength 2)', { status: 'draft', label: 'a' }, 400);
+    await tagCase('label of 2 chars', { status: 'draft', label: 'ab' }, 202);
+    await tagCase('label of 4 chars', { status: 'draft', label: 'abcd' }, 202);
+    await tagCase('label of 5 chars (maxLength 4)', { status: 'draft', label: 'abcde' }, 400);
+    await tagCase('topics with 2 unique items', { status: 'draft', topics: ['a', 'b'] }, 202);
+    await tagCase('topics with 3 unique items', { status: 'draft', topics: ['a', 'b', 'c'] }, 202);
+    await tagCase('topics with 1 item (minItems 2)', { status: 'draft', topics: ['a'] }, 400);
+    await tagCase('topics with 4 items (maxItems 3)', { status: 'draft', topics: ['a', 'b', 'c', 'd'] }, 400);
+    await tagCase('topics with duplicates (uniqueItems)', { status: 'draft', topics: ['a', 'a'] }, 400);
+    await tagCase('topics with a 6-char item (items.maxLength 5)', { status: 'draft', topics: ['a', 'toolong'] }, 400);
+    await tagCase('topics as a string (type array)', { status: 'draft', topics: 'a' }, 400);
+    await tagCase('topics as numbers (items.type string)', { status: 'draft', topics: [1, 2] }, 400);
+    await tagCase('nums containing an item >= 10', { status: 'draft', nums: [1, 12] }, 202);
+    await tagCase('nums without an item >= 10 (contains)', { status: 'draft', nums: [1, 2] }, 400);
+    await tagCase('nums with a negative item (items.minimum 0)', { status: 'draft', nums: [-1, 12] }, 400);
+    await tagCase('all tags valid at once', { status: 'final', priority: 2, score: 0.25, flag: false, label: 'abc', topics: ['x', 'y'], nums: [10] }, 202);
+    await tagCase('several violations at once', { status: 'bad', priority: 9, label: 'a' }, 400);
+    await send(s, 'tagged with a mixed-type array -> 400 (message JSON schema, not $tags)', T, await tagged({ status: 'draft', topics: ['a', 1] }), { expect: 400 });
+    await send(s, 'tagged with an empty array -> 400 (message JSON schema)', T, await tagged({ status: 'draft', topics: [] }), { expect: 400 });
+    await send(s, 'bob writes tagged without status -> 400 (tags checked for non-owners too)', T, await tagged({ priority: 2 }, bob), { expect: 400, code: TAGS });
+    await send(s, 'tagged with 65 bytes and invalid tags -> 400 MaxSizeInvalid ($size before $tags)', T,
+      await tagged({ status: 'bad' }, alice, { data: detBytes(65, 65) }), { expect: 400, code: MAX });
+    await send(s, 'tagged with a wrong dataFormat and invalid tags -> 400 IncorrectDataFormat (type before $tags)', T,
+      await tagged({ status: 'bad' }, alice, { dataFormat: 'text/plain' }), { expect: 400, code: 'ProtocolAuthorizationIncorrectDataFormat' });
+    const rec = await tagged({ status: 'draft', priority: 2 });
+    await send(s, 'tagged record for updates', T, rec, { expect: 202 });
+    await send(s, 'update that omits tags -> 400 (status required; tags are not inherited)', T, await pupdate(s, alice, rec), { expect: 400, code: TAGS });
+    await send(s, 'update with an invalid tag value -> 400', T, await pupdate(s, alice, rec, { tags: { status: 'draft', priority: 7 } }), { expect: 400, code: TAGS });
+    await send(s, 'update with valid tags -> 202', T, await pupdate(s, alice, rec, { tags: { status: 'final' } }), { expect: 202 });
+
+    // $allowUndefinedTags true and default (false)
+    const other = (path, tags) => pwrite(s, alice, ST, path, tags === undefined ? {} : { tags });
+    await send(s, 'open (allowUndefinedTags true) with an undefined tag -> 202', T, await other('open', { kind: 'a', other: 1 }), { expect: 202 });
+    await send(s, 'open with a defined tag not in its enum -> 400', T, await other('open', { kind: 'c', other: 1 }), { expect: 400, code: TAGS });
+    await send(s, 'open without tags -> 202', T, await other('open'), { expect: 202 });
+    await send(s, 'closed (allowUndefinedTags omitted) with an undefined tag -> 400', T, await other('closed', { other: 'x' }), { expect: 400, code: TAGS });
+    await send(s, 'closed with its defined tag -> 202', T, await other('closed', { kind: 'x' }), { expect: 202 });
+    await send(s, 'closed without tags -> 202', T, await other('closed'), { expect: 202 });
+    await check(s, 'owner queries tagged records by tag priority range', T,
+      await query(s, alice, { protocol: ST, protocolPath: 'tagged', tags: { priority: { gte: 2 } } }), { expect: 200 });
   });
 
 // ---------------------------------------------------------------------------

@@ -96,14 +96,14 @@ func startServer(t *testing.T) string {
 	return ts.URL
 }
 
-// TestRecordsVectors replays every records-* vector against dwnd over HTTP and checks
-// the status code, the exact detail, the entries (recordIds and encodedData), the read
-// entry and its data bytes, and the presence of a cursor.
-func TestRecordsVectors(t *testing.T) {
+// TestVectors replays every records-* and protocols-* vector against dwnd over HTTP and
+// checks the status code, the exact detail, the entries (recordIds and encodedData), the
+// read entry and its data bytes, and the presence of a cursor.
+func TestVectors(t *testing.T) {
 	url := startServer(t)
 	c := client.New(url)
 	steps := 0
-	for _, v := range loadVectors(t, "records-*.json") {
+	for _, v := range append(loadVectors(t, "records-*.json"), loadVectors(t, "protocols-*.json")...) {
 		t.Run(v.Name, func(t *testing.T) {
 			for i, s := range v.Steps {
 				steps++

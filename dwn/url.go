@@ -35,6 +35,7 @@ func NormalizeURL(s string) (string, bool) {
 		if u.Path == "" {
 			u.Path = "/"
 		}
+		u.Path, u.RawPath = removeDotSegments(u.Path), ""
 	}
 	out := u.String()
 	return strings.TrimSuffix(out, "/"), true
@@ -73,4 +74,34 @@ func CheckProtocolAndSchema(protocol, schema string) error {
 		return CheckSchemaURL(schema)
 	}
 	return nil
+}
+
+// removeDotSegments resolves "." and ".." segments of a path as the WHATWG URL parser
+// does for special schemes ("%2e" counts as "."): "/a/../b/./c" becomes "/b/c", and a
+// trailing "." or ".." leaves a trailing slash.
+func removeDotSegments(p string) string {
+	if !strings.Contains(p, ".") {
+		return p
+	}
+	segs := strings.Split(p, "/")[1:]
+	var out []string
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch strings.ToLower(strings.ReplaceAll(strings.ToLower(s), "%2e", ".")) {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return "/" + strings.Join(out, "/")
 }

@@ -13,6 +13,11 @@ func TestNormalizeURL(t *testing.T) {
 		{"foo:example?foo=bar", "foo:example"},
 		{"did:example:alice", "did:example:alice"},
 		{"https://example.com/schema", "https://example.com/schema"},
+		{"https://example.com/a/../dot", "https://example.com/dot"},
+		{"https://example.com/a/./b/%2E%2e/c", "https://example.com/a/c"},
+		{"https://example.com/a/b/..", "https://example.com/a"},
+		{"https://example.com/..", "https://example.com"},
+		{"https://example.com/v1.2/x.json", "https://example.com/v1.2/x.json"},
 	}
 	for _, tc := range tests {
 		got, ok := NormalizeURL(tc.in)

@@ -34,6 +34,7 @@ func commands() []command {
 		{"query", "list records matching a filter, one JSON entry per line", cmdQuery},
 		{"read", "read a record's data", cmdRead},
 		{"delete", "delete a record", cmdDelete},
+		{"protocol", "install or list protocol definitions (protocol configure, protocol query)", cmdProtocol},
 		{"bench", "load-test a DWN", cmdBench},
 		{"help", "show help for a command", nil},
 	}

@@ -14,11 +14,13 @@
 //	          [--limit N] [--cursor JSON] [--all] [--with-data] [--anonymous]
 //	dwn read RECORDID [-o FILE] [--anonymous]
 //	dwn delete RECORDID [--prune]
+//	dwn protocol configure FILE
+//	dwn protocol query [URI] [--anonymous]
 //	dwn bench --op write|read|query|query-cursor|query-tag [--n N] [--c C] [--size BYTES]
 //	          [--records R] [--server-pid PID] [--json]
 //	dwn help [COMMAND]
 //
-// The record commands (write, update, query, read, delete) also take:
+// The record and protocol commands (write, update, query, read, delete, protocol) also take:
 //
 //	--endpoint URL   the DWN (default $DWN_ENDPOINT, else http://127.0.0.1:3000)
 //	--identity FILE  the identity file (default $DWN_IDENTITY, else ~/.dwn/identity.json)

@@ -292,6 +292,9 @@ func cmdWrite(ctx context.Context, e *env, args []string) error {
 	c.register(fs, e)
 	var w writeFlags
 	w.register(fs)
+	protocolFlag := fs.String("protocol", "", "write the record in this protocol (installed with dwn protocol configure)")
+	protocolPath := fs.String("protocol-path", "", "the record's `PATH` in the protocol, e.g. thread/message (default: the last segment of the path is the type)")
+	parent := fs.String("parent", "", "recordId of the parent record, for a record below the root of its protocol")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -303,9 +306,25 @@ func cmdWrite(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError("write", err)
 	}
+	protocol, err := normalizeFlagURI("protocol", *protocolFlag)
+	if err != nil {
+		return usageError("write", err)
+	}
+	if (protocol == "") != (*protocolPath == "") {
+		return usageError("write", errors.New("--protocol and --protocol-path go together"))
+	}
+	if *parent != "" && protocol == "" {
+		return usageError("write", errors.New("--parent needs --protocol and --protocol-path"))
+	}
 	s, err := c.open(e, "write", false)
 	if err != nil {
 		return err
+	}
+	parentContext := ""
+	if *parent != "" {
+		if parentContext, err = s.contextOf(ctx, *parent); err != nil {
+			return err
+		}
 	}
 	src, err := openData(ctx, e, pos[0])
 	if err != nil {
@@ -315,6 +334,7 @@ func cmdWrite(ctx context.Context, e *env, args []string) error {
 	msg, err := builder.RecordsWrite(builder.Write{
 		DataCID: src.cid, DataSize: src.size, DataFormat: w.dataFormat, Schema: schema,
 		Recipient: w.recipient, Tags: w.tags.tags, Published: w.published,
+		Protocol: protocol, ProtocolPath: *protocolPath, ParentID: *parent, ParentContext: parentContext,
 	}, s.signer)
 	if err != nil {
 		return err
@@ -332,6 +352,33 @@ func cmdWrite(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintln(e.stdout, msg.RecordID)
 	printStatus(e, rep)
 	return nil
+}
+
+// contextOf reads a record as the identity and returns its contextId.
+func (s *session) contextOf(ctx context.Context, recordID string) (string, error) {
+	msg, err := builder.RecordsRead(recordID, s.signer)
+	if err != nil {
+		return "", err
+	}
+	rep, rc, err := s.send(ctx, msg.JSON, nil, 0)
+	if err != nil {
+		return "", err
+	}
+	if rc != nil {
+		rc.Close()
+	}
+	if err := s.checkStatus(rep, "read parent "+recordID); err != nil {
+		return "", err
+	}
+	en, err := decodeEntry(rep.Entry)
+	if err != nil {
+		return "", err
+	}
+	ctxID, _ := en.RecordsWrite["contextId"].(string)
+	if ctxID == "" {
+		return "", withHint(fmt.Errorf("parent %s is not a protocol record", recordID), "give the recordId of a record written with --protocol")
+	}
+	return ctxID, nil
 }
 
 func printStatus(e *env, rep *client.Reply) {

@@ -97,6 +97,8 @@ type Write struct {
 	ProtocolPath  string
 	ParentID      string
 	ParentContext string // contextId of the parent, for protocol child records
+	// ProtocolRole is the protocol path of a role the author invokes ("" for none).
+	ProtocolRole string
 
 	// Time is the messageTimestamp (default now); for the initial write it is also
 	// dateCreated.
@@ -124,7 +126,7 @@ func RecordsWrite(w Write, s jws.Signer) (*Message, error) {
 			contextID = w.ParentContext + "/" + recordID
 		}
 	}
-	return signWrite(desc, recordID, contextID, s)
+	return signWrite(desc, recordID, contextID, w.ProtocolRole, s)
 }
 
 // Update builds a newer write of an existing record: initial is the record's initial
@@ -154,7 +156,7 @@ func Update(initial map[string]any, w Write, s jws.Signer) (*Message, error) {
 	}
 	recordID, _ := initial["recordId"].(string)
 	contextID, _ := initial["contextId"].(string)
-	return signWrite(desc, recordID, contextID, s)
+	return signWrite(desc, recordID, contextID, w.ProtocolRole, s)
 }
 
 func fillWrite(desc map[string]any, w *Write, ts string) error {
@@ -196,12 +198,12 @@ func fillWrite(desc map[string]any, w *Write, ts string) error {
 	return nil
 }
 
-func signWrite(desc map[string]any, recordID, contextID string, s jws.Signer) (*Message, error) {
+func signWrite(desc map[string]any, recordID, contextID, role string, s jws.Signer) (*Message, error) {
 	descCID, err := dwn.ComputeCID(desc)
 	if err != nil {
 		return nil, err
 	}
-	sig, err := sign([]field{{"recordId", recordID}, {"descriptorCid", descCID}, {"contextId", contextID}}, s)
+	sig, err := sign([]field{{"recordId", recordID}, {"descriptorCid", descCID}, {"contextId", contextID}, {"protocolRole", role}}, s)
 	if err != nil {
 		return nil, err
 	}
@@ -272,4 +274,21 @@ func RecordsReadFilter(filter map[string]any, t time.Time, s jws.Signer) (*Messa
 func RecordsDelete(recordID string, prune bool, t time.Time, s jws.Signer) (*Message, error) {
 	return signed(map[string]any{"interface": "Records", "method": "Delete", "messageTimestamp": now(t),
 		"recordId": recordID, "prune": prune}, s)
+}
+
+// ProtocolsConfigure builds a ProtocolsConfigure installing definition (a protocol
+// definition as JSON values; see dwn-protocol.md §7.1).
+func ProtocolsConfigure(definition map[string]any, t time.Time, s jws.Signer) (*Message, error) {
+	return signed(map[string]any{"interface": "Protocols", "method": "Configure", "messageTimestamp": now(t),
+		"definition": definition}, s)
+}
+
+// ProtocolsQuery builds a ProtocolsQuery of one protocol ("" for all); s nil makes it
+// anonymous.
+func ProtocolsQuery(protocol string, t time.Time, s jws.Signer) (*Message, error) {
+	desc := map[string]any{"interface": "Protocols", "method": "Query", "messageTimestamp": now(t)}
+	if protocol != "" {
+		desc["filter"] = map[string]any{"protocol": protocol}
+	}
+	return signed(desc, s)
 }

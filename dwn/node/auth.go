@@ -55,6 +55,20 @@ func (n *Node) parseSignature(g *dwn.GeneralJWS, descriptorCID, payloadSchema st
 	return s, nil
 }
 
+// genericSignature parses the message's signature with the generic payload
+// (descriptorCid, permissionGrantId, protocolRole, ...); nil when the message has none.
+func (n *Node) genericSignature(r *request) (*signed, error) {
+	a := r.msg.Authorization
+	if a == nil || a.Signature == nil {
+		return nil, nil
+	}
+	descCID, err := dwn.ComputeCID(r.descriptor())
+	if err != nil {
+		return nil, dwn.Errorf(dwn.Invalid, "SchemaValidatorFailure", "descriptor cannot be encoded")
+	}
+	return n.parseSignature(a.Signature, descCID, "GenericSignaturePayload")
+}
+
 // signerOf returns the DID in the kid of a protected header, or "" if it has none.
 func signerOf(protected string) string {
 	raw, err := b64.DecodeString(protected)

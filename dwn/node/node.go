@@ -28,6 +28,7 @@ import (
 	"github.com/dwn-ipfs/dwn-ipfs/did"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/jws"
+	"github.com/dwn-ipfs/dwn-ipfs/protocols"
 	"github.com/dwn-ipfs/dwn-ipfs/schemas"
 )
 
@@ -99,7 +100,19 @@ type Node struct {
 
 	seed  maphash.Seed
 	locks [256]sync.Mutex // striped by (tenant, recordId): one writer per record at a time
+
+	// defs caches parsed protocol definitions by tenant and protocol. The node is the
+	// only writer of its store, so protocolsConfigure keeps it current.
+	defsMu    sync.Mutex
+	defs      map[defKey]*protocols.Definition
+	defsEpoch uint64 // bumped by every configuration commit
 }
+
+type defKey struct{ tenant, protocol string }
+
+// maxCachedDefinitions bounds the definition cache; when full it is emptied (a
+// definition is re-read in well under a millisecond).
+const maxCachedDefinitions = 4096
 
 // New returns a Node over the given stores and DID resolver.
 func New(cfg Config, store dwn.MessageStore, data dwn.DataStore, resolver did.Resolver, log *slog.Logger) (*Node, error) {
@@ -153,6 +166,23 @@ func (r *Reply) Kind() (iface, method string) { return r.iface, r.method }
 
 // MarshalJSON renders the reply; see AppendJSON.
 func (r *Reply) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil) }
+
+// SizeHint is about the length of the reply's JSON, so that callers can allocate its
+// buffer once (a 100-entry query reply is ~170 KB; growing a buffer to that size copies
+// it about ten times).
+func (r *Reply) SizeHint() int {
+	n := 64 + len(r.Status.Detail)
+	for _, e := range r.Entries {
+		n += len(e) + 1
+	}
+	if e := r.Entry; e != nil {
+		n += len(e.RecordsWrite) + len(e.RecordsDelete) + len(e.InitialWrite) + 64
+	}
+	if r.Cursor != nil {
+		n += 128
+	}
+	return n
+}
 
 // AppendJSON appends the reply's JSON to b. Entries are stored compact JSON and are
 // copied as they are: encoding them again would cost more than the rest of a query.
@@ -271,6 +301,10 @@ func (n *Node) dispatch(ctx context.Context, r *request) (*Reply, error) {
 		rep, err = n.recordsRead(ctx, r)
 	case "RecordsDelete":
 		rep, err = n.recordsDelete(ctx, r)
+	case "ProtocolsConfigure":
+		rep, err = n.protocolsConfigure(ctx, r)
+	case "ProtocolsQuery":
+		rep, err = n.protocolsQuery(ctx, r)
 	case "RecordsSubscribe", "MessagesSubscribe":
 		return statusReply(501, d.Method+"EventStreamUnimplemented: subscriptions need the websocket transport"), nil
 	default:

@@ -3,6 +3,8 @@ package node
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -245,4 +247,26 @@ func FuzzProcessMessage(f *testing.F) {
 			t.Fatalf("bad status %+v", rep.Status)
 		}
 	})
+}
+
+// TestReplySizeHint checks that the hint covers the encoded reply, so the server
+// allocates a reply buffer once.
+func TestReplySizeHint(t *testing.T) {
+	entry := json.RawMessage(`{"recordId":"bafy","descriptor":{"interface":"Records","method":"Write"},"encodedData":"` + strings.Repeat("A", 1400) + `"}`)
+	for _, r := range []*Reply{
+		statusReply(202, "Accepted"),
+		statusReply(400, "RecordsWriteDataCidMismatch: "+strings.Repeat("x", 300)),
+		{Status: dwn.Status{Code: 200, Detail: "OK"}, Entries: []json.RawMessage{}},
+		{Status: dwn.Status{Code: 200, Detail: "OK"}, Entries: slices.Repeat([]json.RawMessage{entry}, 100),
+			Cursor: &dwn.Cursor{MessageCID: "bafyreia" + strings.Repeat("b", 51), Value: "2024-01-01T00:00:00.000000Z"}},
+		{Status: dwn.Status{Code: 200, Detail: "OK"}, Entry: &ReadEntry{RecordsWrite: entry, InitialWrite: entry}},
+	} {
+		b, err := r.AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.SizeHint() < len(b) {
+			t.Errorf("SizeHint %d < %d bytes of %.80s", r.SizeHint(), len(b), b)
+		}
+	}
 }

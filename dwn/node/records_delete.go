@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+	"github.com/dwn-ipfs/dwn-ipfs/protocols"
 )
 
 func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
@@ -11,19 +12,14 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 	if err := checkTimestamp(d.MessageTimestamp); err != nil {
 		return nil, err
 	}
-	a := r.msg.Authorization
-	if a == nil || a.Signature == nil {
-		return nil, missingJWS()
-	}
-	descCID, err := dwn.ComputeCID(r.descriptor())
-	if err != nil {
-		return nil, dwn.Errorf(dwn.Invalid, "SchemaValidatorFailure", "descriptor cannot be encoded")
-	}
-	sig, err := n.parseSignature(a.Signature, descCID, "GenericSignaturePayload")
+	sig, err := n.genericSignature(r)
 	if err != nil {
 		return nil, err
 	}
-	if len(a.AuthorDelegatedGrant) > 0 {
+	if sig == nil {
+		return nil, missingJWS()
+	}
+	if len(r.msg.Authorization.AuthorDelegatedGrant) > 0 {
 		return nil, dwn.Errorf(dwn.Invalid, "RecordsDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
 	}
 	if err := n.authenticate(ctx, sig); err != nil {
@@ -60,7 +56,18 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 		return nil, err
 	}
 	if sig.signer != r.tenant {
-		return nil, dwn.Errorf(dwn.Unauthorized, "RecordsDeleteAuthorizationFailed", "RecordsDelete message failed authorization")
+		protocol, _ := initial.Indexes["protocol"].(string)
+		if protocol == "" {
+			return nil, dwn.Errorf(dwn.Unauthorized, "RecordsDeleteAuthorizationFailed", "RecordsDelete message failed authorization")
+		}
+		def, err := n.definition(ctx, r.tenant, protocol)
+		if err != nil {
+			return nil, unauthorized(err)
+		}
+		a := &protocols.Access{Method: dwn.MethodDelete, Author: sig.signer, Role: sig.str("protocolRole"), Prune: d.Prune}
+		if err := protocols.AuthorizeRecord(ctx, recordView{n, r.tenant}, def, a, protocol, recordOf(initial)); err != nil {
+			return nil, unauthorized(err)
+		}
 	}
 	ix := dwn.Indexes{"interface": d.Interface, "method": d.Method, "messageTimestamp": d.MessageTimestamp,
 		"recordId": d.RecordID, "prune": d.Prune, "isLatestBaseState": true, "author": sig.signer}

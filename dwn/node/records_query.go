@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+	"github.com/dwn-ipfs/dwn-ipfs/protocols"
 )
 
 // convertFilter turns a RecordsFilter into a store filter (the reference's
@@ -137,19 +138,11 @@ func cloneFilter(f dwn.Filter) dwn.Filter {
 // parseOptionalSignature parses and verifies the signature of a message whose
 // authorization is optional (RecordsQuery, RecordsRead); nil means anonymous.
 func (n *Node) parseOptionalSignature(ctx context.Context, r *request) (*signed, error) {
-	a := r.msg.Authorization
-	if a == nil || a.Signature == nil {
-		return nil, nil
-	}
-	descCID, err := dwn.ComputeCID(r.descriptor())
-	if err != nil {
-		return nil, dwn.Errorf(dwn.Invalid, "SchemaValidatorFailure", "descriptor cannot be encoded")
-	}
-	s, err := n.parseSignature(a.Signature, descCID, "GenericSignaturePayload")
-	if err != nil {
+	s, err := n.genericSignature(r)
+	if err != nil || s == nil {
 		return nil, err
 	}
-	if len(a.AuthorDelegatedGrant) > 0 {
+	if len(r.msg.Authorization.AuthorDelegatedGrant) > 0 {
 		return nil, dwn.Errorf(dwn.Invalid, "RecordsDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
 	}
 	if err := n.authenticate(ctx, s); err != nil {
@@ -191,9 +184,35 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 	if sortProp == dwn.SortDatePublished {
 		base.Equal["published"] = true
 	}
+	role := ""
+	if sig != nil {
+		role = sig.str("protocolRole")
+	}
+	if role != "" {
+		if f.ProtocolPath == "" {
+			return nil, dwn.Errorf(dwn.Invalid, "RecordsQueryFilterMissingRequiredProperties",
+				"Role-authorized queries must include `protocolPath` in the filter")
+		}
+		def, err := n.definition(ctx, r.tenant, f.Protocol)
+		if err != nil {
+			return nil, unauthorized(err)
+		}
+		a := &protocols.Access{Method: dwn.MethodQuery, Author: sig.signer, Role: role}
+		if err := protocols.AuthorizeQuery(ctx, recordView{n, r.tenant}, def, a, f.Protocol, f.ProtocolPath, f.ContextID); err != nil {
+			return nil, unauthorized(err)
+		}
+	}
 	filters, err := visibleFilters(base, r.tenant, sig)
 	if err != nil {
 		return nil, err
+	}
+	if _, onlyPublished := base.Equal["published"].(bool); role != "" && sig.signer != r.tenant &&
+		(!onlyPublished || base.Equal["published"] == false) {
+		// Unpublished records the invoked role may query (the reference's
+		// buildUnpublishedProtocolAuthorizedRecordsFilter).
+		u := cloneFilter(base)
+		u.Equal["published"] = false
+		filters = append(filters, u)
 	}
 	q := &dwn.Query{Filters: filters, Sort: sortProp, Descending: desc}
 	if p := d.Pagination; p != nil {

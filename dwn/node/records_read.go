@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+	"github.com/dwn-ipfs/dwn-ipfs/protocols"
 )
 
 func (n *Node) recordsRead(ctx context.Context, r *request) (*Reply, error) {
@@ -38,13 +39,13 @@ func (n *Node) recordsRead(ctx context.Context, r *request) (*Reply, error) {
 		if err != nil {
 			return nil, dwn.Errorf(dwn.Invalid, "RecordsReadInitialWriteNotFound", "initial write for deleted record not found")
 		}
-		if err := authorizeRead(r.tenant, sig, initial.Indexes); err != nil {
+		if err := n.authorizeRead(ctx, r.tenant, sig, initial); err != nil {
 			return nil, err
 		}
 		return &Reply{Status: dwn.Status{Code: 404, Detail: "Not Found"},
 			Entry: &ReadEntry{RecordsDelete: newest.JSON, InitialWrite: initial.JSON}}, nil
 	}
-	if err := authorizeRead(r.tenant, sig, newest.Indexes); err != nil {
+	if err := n.authorizeRead(ctx, r.tenant, sig, newest); err != nil {
 		return nil, err
 	}
 	entry := &ReadEntry{RecordsWrite: newest.JSON}
@@ -114,9 +115,11 @@ func (n *Node) findForRead(ctx context.Context, tenant string, f *dwn.RecordsFil
 	return nil, dwn.Errorf(dwn.Invalid, "RecordsReadReturnedMultiple", "Multiple records exist for the RecordsRead filter")
 }
 
-// authorizeRead is the reference's authorizeRecordsRead for records outside protocols:
-// the tenant, anyone for a published record, and the record's author or recipient.
-func authorizeRead(tenant string, sig *signed, ix dwn.Indexes) error {
+// authorizeRead is the reference's authorizeRecordsRead: the tenant, anyone for a
+// published record, the record's author or recipient, and otherwise the rules of the
+// record's protocol. m is the write being read (the initial write of a deleted record).
+func (n *Node) authorizeRead(ctx context.Context, tenant string, sig *signed, m *dwn.StoredMessage) error {
+	ix := m.Indexes
 	if sig != nil && sig.signer == tenant {
 		return nil
 	}
@@ -125,6 +128,21 @@ func authorizeRead(tenant string, sig *signed, ix dwn.Indexes) error {
 	}
 	if sig != nil && (ix["recipient"] == sig.signer || ix["author"] == sig.signer) {
 		return nil
+	}
+	if sig != nil && sig.str("permissionGrantId") != "" {
+		return dwn.Errorf(dwn.Unauthorized, "GrantAuthorizationGrantMissing", "Could not find permission grant with record ID %s",
+			truncate(sig.str("permissionGrantId"), 100))
+	}
+	if protocol, _ := ix["protocol"].(string); protocol != "" {
+		def, err := n.definition(ctx, tenant, protocol)
+		if err != nil {
+			return unauthorized(err)
+		}
+		a := &protocols.Access{Method: dwn.MethodRead}
+		if sig != nil {
+			a.Author, a.Role = sig.signer, sig.str("protocolRole")
+		}
+		return unauthorized(protocols.AuthorizeRecord(ctx, recordView{n, tenant}, def, a, protocol, recordOf(m)))
 	}
 	return dwn.Errorf(dwn.Unauthorized, "RecordsReadAuthorizationFailed", "message failed authorization")
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
 	"github.com/dwn-ipfs/dwn-ipfs/gateway/importer"
+	"github.com/dwn-ipfs/dwn-ipfs/protocols"
 )
 
 // descriptor returns the decoded descriptor object of the request.
@@ -184,14 +185,24 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	var def *protocols.Definition
+	var pw *protocols.Write
 	if d.Protocol != "" {
-		return nil, dwn.Errorf(dwn.Invalid, "ProtocolAuthorizationProtocolNotFound",
-			"unable to find protocol definition for %s", truncate(d.Protocol, 200))
+		if def, err = n.definition(ctx, r.tenant, d.Protocol); err != nil {
+			return nil, err
+		}
+		pw = &protocols.Write{Protocol: d.Protocol, ProtocolPath: d.ProtocolPath, Schema: d.Schema,
+			DataFormat: d.DataFormat, DataSize: d.DataSize, Tags: d.Tags, RecordID: r.msg.RecordID,
+			ContextID: r.msg.ContextID, ParentID: d.ParentID, Recipient: d.Recipient, Author: w.author,
+			Role: w.sig.str("protocolRole"), IsInitial: w.isInitial}
+		if err := protocols.CheckWrite(ctx, recordView{n, r.tenant}, def, pw); err != nil {
+			return nil, err
+		}
 	}
 	if err := n.authenticate(ctx, w.sig, w.owner); err != nil {
 		return nil, err
 	}
-	if err := n.authorizeWrite(r, w); err != nil {
+	if err := n.authorizeWrite(ctx, r, w, def, pw); err != nil {
 		return nil, err
 	}
 
@@ -289,9 +300,9 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 	return statusReply(202, "Accepted"), nil
 }
 
-// authorizeWrite applies the reference's authorizeRecordsWrite for records outside
-// protocols: the owner, if any, must be the tenant; the tenant may write; nobody else.
-func (n *Node) authorizeWrite(r *request, w *writeInfo) error {
+// authorizeWrite applies the reference's authorizeRecordsWrite: the owner, if any, must
+// be the tenant; the tenant may write; others only as the record's protocol allows.
+func (n *Node) authorizeWrite(ctx context.Context, r *request, w *writeInfo, def *protocols.Definition, pw *protocols.Write) error {
 	if w.owner != nil {
 		if w.owner.signer != r.tenant {
 			return dwn.Errorf(dwn.Unauthorized, "RecordsWriteOwnerAndTenantMismatch",
@@ -305,6 +316,9 @@ func (n *Node) authorizeWrite(r *request, w *writeInfo) error {
 	if w.sig.str("permissionGrantId") != "" {
 		return dwn.Errorf(dwn.Unauthorized, "GrantAuthorizationGrantMissing", "Could not find permission grant with record ID %s",
 			truncate(w.sig.str("permissionGrantId"), 100))
+	}
+	if def != nil {
+		return unauthorized(protocols.AuthorizeWrite(ctx, recordView{n, r.tenant}, def, pw))
 	}
 	return dwn.Errorf(dwn.Unauthorized, "RecordsWriteAuthorizationFailed", "message failed authorization")
 }

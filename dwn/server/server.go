@@ -84,6 +84,9 @@ func NewHandler(n *node.Node, log *slog.Logger, baseURL string, maxFileSize int6
 	h.mux.Handle("GET /metrics", promhttp.HandlerFor(h.registry, promhttp.HandlerOpts{}))
 	h.mux.HandleFunc("GET /{did}/records/{id}", h.readRecord)
 	h.mux.HandleFunc("GET /{did}/read/records/{id}", h.readRecord)
+	h.mux.HandleFunc("GET /{did}/query/protocols", h.queryProtocols)
+	h.mux.HandleFunc("GET /{did}/read/protocols/{protocol}", h.readProtocol)
+	h.mux.HandleFunc("GET /{did}/read/protocols/{protocol}/{path...}", h.readProtocolPath)
 	return h
 }
 
@@ -216,7 +219,7 @@ func (h *Handler) jsonRPC(w http.ResponseWriter, r *http.Request) {
 	}
 	// The envelope is written by hand: json.Marshal would re-validate and re-compact
 	// every stored entry of the reply.
-	b := make([]byte, 0, 512)
+	b := make([]byte, 0, 64+len(id)+reply.SizeHint())
 	b = append(append(append(b, `{"jsonrpc":"2.0","id":`...), id...), `,"result":{"reply":`...)
 	b, err = reply.AppendJSON(b)
 	if err != nil {
@@ -242,7 +245,12 @@ func (h *Handler) jsonRPC(w http.ResponseWriter, r *http.Request) {
 // readRecord serves GET /:did/records/:id: an anonymous RecordsRead whose data is the
 // response body with the record's dataFormat as content type.
 func (h *Handler) readRecord(w http.ResponseWriter, r *http.Request) {
-	tenant, id := r.PathValue("did"), r.PathValue("id")
+	h.serveRead(w, r, r.PathValue("id"))
+}
+
+// serveRead answers an anonymous RecordsRead of record id with its data.
+func (h *Handler) serveRead(w http.ResponseWriter, r *http.Request, id string) {
+	tenant := r.PathValue("did")
 	msg, _ := json.Marshal(map[string]any{"descriptor": map[string]any{
 		"interface": "Records", "method": "Read",
 		"messageTimestamp": time.Now().UTC().Format("2006-01-02T15:04:05.000000Z"),

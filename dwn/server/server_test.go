@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dwn-ipfs/dwn-ipfs/did/didjwk"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/builder"
@@ -158,6 +160,68 @@ func TestAnonymousRecordRoute(t *testing.T) {
 		if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != tc.ctype ||
 			(tc.body != "" && string(b) != tc.body) || (resp.Header.Get("dwn-response") != "") != tc.response {
 			t.Errorf("%s: HTTP %d %q %q", tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	}
+}
+
+// TestAnonymousProtocolRoutes covers GET /:did/query/protocols, /:did/read/protocols/:b64
+// and /:did/read/protocols/:b64/:path against configured protocols and their records.
+func TestAnonymousProtocolRoutes(t *testing.T) {
+	ts := newTestServer(t)
+	did, signer := identity(t)
+	c := client.New(ts.URL)
+	send := func(m *builder.Message, data []byte, want int) {
+		t.Helper()
+		rep, _, err := c.SendBytes(context.Background(), did, m.JSON, data)
+		if err != nil || rep.Status.Code != want {
+			t.Fatalf("%s: %+v %v", m.JSON[:80], rep, err)
+		}
+	}
+	def := func(protocol string, published bool) map[string]any {
+		return map[string]any{"protocol": protocol, "published": published,
+			"types":     map[string]any{"note": map[string]any{}},
+			"structure": map[string]any{"note": map[string]any{"$actions": []any{map[string]any{"who": "anyone", "can": []any{"read"}}}}}}
+	}
+	base := time.Now().Add(-time.Minute)
+	pubCfg, _ := builder.ProtocolsConfigure(def("https://pub.example", true), base, signer)
+	privCfg, _ := builder.ProtocolsConfigure(def("https://priv.example", false), base.Add(time.Second), signer)
+	send(pubCfg, nil, 202)
+	send(privCfg, nil, 202)
+	for i, text := range []string{"older published", "newest published"} {
+		w, err := builder.RecordsWrite(builder.Write{Data: []byte(text), DataFormat: "text/plain", Published: true,
+			Protocol: "https://pub.example", ProtocolPath: "note", Time: base.Add(time.Duration(2+i) * time.Second)}, signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(w, []byte(text), 202)
+	}
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		path   string
+		status int
+		body   string // substring
+	}{
+		{"/" + did + "/query/protocols", 200, `"protocol":"https://pub.example"`},
+		{"/" + did + "/read/protocols/" + b64("https://pub.example"), 200, `"published":true`},
+		{"/" + did + "/read/protocols/" + b64("pub.example/"), 404, "Not Found"},
+		{"/" + did + "/read/protocols/" + b64("https://priv.example"), 404, "Not Found"},
+		{"/" + did + "/read/protocols/" + b64("https://none.example"), 404, "Not Found"},
+		{"/" + did + "/read/protocols/" + b64("https://pub.example") + "/note", 200, "newest published"},
+		{"/" + did + "/read/protocols/" + b64("https://pub.example") + "/missing", 404, "Not Found"},
+		{"/" + did + "/read/protocols/" + b64("https://priv.example") + "/note", 404, "Not Found"},
+	}
+	for _, tc := range tests {
+		resp, err := http.Get(ts.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || !strings.Contains(string(b), tc.body) {
+			t.Errorf("%s: HTTP %d %.200q, want %d with %q", tc.path, resp.StatusCode, b, tc.status, tc.body)
+		}
+		if strings.Contains(string(b), "priv.example") {
+			t.Errorf("%s: unpublished definition leaked: %.200s", tc.path, b)
 		}
 	}
 }

@@ -1,0 +1,270 @@
+package node
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+	"github.com/dwn-ipfs/dwn-ipfs/protocols"
+)
+
+// protocolsConfigure is the reference's ProtocolsConfigureHandler (dwn-protocol.md
+// §5.5): parse and validate the definition, authenticate, only the tenant may
+// configure, and the newest configuration of a protocol replaces the others.
+func (n *Node) protocolsConfigure(ctx context.Context, r *request) (*Reply, error) {
+	d := &r.msg.Descriptor
+	def, err := protocols.ParseDefinition(d.Definition)
+	if err != nil {
+		return nil, dwn.Errorf(dwn.Invalid, "SchemaValidatorFailure", "definition cannot be decoded")
+	}
+	if err := def.Validate(); err != nil {
+		return nil, err
+	}
+	sig, err := n.genericSignature(r)
+	if err != nil {
+		return nil, err
+	}
+	if sig == nil {
+		return nil, missingJWS()
+	}
+	if err := checkTimestamp(d.MessageTimestamp); err != nil {
+		return nil, err
+	}
+	if len(r.msg.Authorization.AuthorDelegatedGrant) > 0 {
+		return nil, dwn.Errorf(dwn.Invalid, "ProtocolsConfigureDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
+	}
+	if err := n.authenticate(ctx, sig); err != nil {
+		return nil, err
+	}
+	if sig.signer != r.tenant {
+		if id := sig.str("permissionGrantId"); id != "" {
+			return nil, dwn.Errorf(dwn.Unauthorized, "GrantAuthorizationGrantMissing", "Could not find permission grant with record ID %s", truncate(id, 100))
+		}
+		return nil, dwn.Errorf(dwn.Unauthorized, "ProtocolsConfigureAuthorizationFailed", "message failed authorization")
+	}
+	cid, err := r.messageCID()
+	if err != nil {
+		return nil, err
+	}
+
+	// One configuration per protocol: serialize configures of the same protocol as
+	// writes of the same record are serialized.
+	unlock := n.lockRecord(r.tenant, "protocol\x00"+def.Protocol)
+	defer unlock()
+	u := &dwn.ProtocolUpdate{Protocol: def.Protocol, Timestamp: d.MessageTimestamp,
+		Message: dwn.StoredMessage{CID: cid, JSON: r.json, Indexes: dwn.Indexes{
+			"interface": d.Interface, "method": d.Method, "messageTimestamp": d.MessageTimestamp,
+			"author": sig.signer, "protocol": def.Protocol, "published": def.Published}}}
+	prev, err := n.store.Protocol(ctx, r.tenant, def.Protocol)
+	switch {
+	case dwn.KindOf(err) == dwn.NotFound:
+	case err != nil:
+		return nil, err
+	default:
+		ts, _ := prev.Indexes["messageTimestamp"].(string)
+		if !newer(d.MessageTimestamp, cid, ts, prev.CID) {
+			return statusReply(409, "Conflict"), nil
+		}
+		u.ExpectNewestCID = prev.CID
+	}
+	err = n.store.ApplyProtocol(ctx, r.tenant, u)
+	n.configured(r.tenant, def.Protocol)
+	if err != nil {
+		if dwn.KindOf(err) == dwn.Conflict {
+			return statusReply(409, "Conflict"), nil
+		}
+		return nil, err
+	}
+	return statusReply(202, "Accepted"), nil
+}
+
+// protocolsQuery is the reference's ProtocolsQueryHandler (§7.5): the tenant sees every
+// configuration; anyone else, signed or not, gets the published ones with 200.
+func (n *Node) protocolsQuery(ctx context.Context, r *request) (*Reply, error) {
+	d := &r.msg.Descriptor
+	sig, err := n.genericSignature(r)
+	if err != nil {
+		return nil, err
+	}
+	protocol := ""
+	if d.Filter != nil {
+		protocol = d.Filter.Protocol
+		if protocol == "" {
+			// A filter without protocol: the reference checks undefined.
+			return nil, dwn.Errorf(dwn.Invalid, "UrlProtocolNotNormalized", "Protocol URI undefined must be normalized.")
+		}
+		if err := dwn.CheckProtocolURL(protocol); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkTimestamp(d.MessageTimestamp); err != nil {
+		return nil, err
+	}
+	if sig != nil {
+		if err := n.authenticate(ctx, sig); err != nil {
+			return nil, err
+		}
+	}
+	all := sig != nil && sig.signer == r.tenant
+	var msgs []dwn.StoredMessage
+	if protocol != "" {
+		m, err := n.store.Protocol(ctx, r.tenant, protocol)
+		switch {
+		case dwn.KindOf(err) == dwn.NotFound:
+		case err != nil:
+			return nil, err
+		default:
+			msgs = append(msgs, *m)
+		}
+	} else {
+		var err error
+		if msgs, err = n.store.Protocols(ctx, r.tenant); err != nil {
+			return nil, err
+		}
+	}
+	rep := &Reply{Status: dwn.Status{Code: 200, Detail: "OK"}, Entries: []json.RawMessage{}}
+	for _, m := range msgs {
+		if pub, _ := m.Indexes["published"].(bool); all || pub {
+			rep.Entries = append(rep.Entries, m.JSON)
+		}
+	}
+	return rep, nil
+}
+
+// definition returns the protocol definition a record names: 400
+// ProtocolAuthorizationProtocolNotFound when the tenant has not configured it.
+func (n *Node) definition(ctx context.Context, tenant, protocol string) (*protocols.Definition, error) {
+	k := defKey{tenant, protocol}
+	n.defsMu.Lock()
+	def, epoch := n.defs[k], n.defsEpoch
+	n.defsMu.Unlock()
+	if def != nil {
+		return def, nil
+	}
+	def, err := n.loadDefinition(ctx, tenant, protocol)
+	if err != nil {
+		return nil, err
+	}
+	n.defsMu.Lock()
+	// Keep it only if no configuration committed while it was read: it could be the
+	// one that configuration replaced.
+	if epoch == n.defsEpoch {
+		if n.defs == nil || len(n.defs) >= maxCachedDefinitions {
+			n.defs = map[defKey]*protocols.Definition{}
+		}
+		n.defs[k] = def
+	}
+	n.defsMu.Unlock()
+	return def, nil
+}
+
+// configured drops the cached definition of a protocol whose configuration just
+// changed, and makes definitions read before the change uncacheable.
+func (n *Node) configured(tenant, protocol string) {
+	n.defsMu.Lock()
+	n.defsEpoch++
+	delete(n.defs, defKey{tenant, protocol})
+	n.defsMu.Unlock()
+}
+
+func (n *Node) loadDefinition(ctx context.Context, tenant, protocol string) (*protocols.Definition, error) {
+	m, err := n.store.Protocol(ctx, tenant, protocol)
+	if dwn.KindOf(err) == dwn.NotFound {
+		return nil, dwn.Errorf(dwn.Invalid, "ProtocolAuthorizationProtocolNotFound",
+			"unable to find protocol definition for %s", truncate(protocol, 200))
+	}
+	if err != nil {
+		return nil, err
+	}
+	var msg struct {
+		Descriptor struct {
+			Definition json.RawMessage `json:"definition"`
+		} `json:"descriptor"`
+	}
+	if err := json.Unmarshal(m.JSON, &msg); err != nil {
+		return nil, dwn.Wrap("node.definition", err)
+	}
+	def, err := protocols.ParseDefinition(msg.Descriptor.Definition)
+	if err != nil {
+		return nil, dwn.Wrap("node.definition", err)
+	}
+	return def, nil
+}
+
+// recordView adapts the message store to the rule engine for one tenant.
+type recordView struct {
+	n      *Node
+	tenant string
+}
+
+func recordOf(m *dwn.StoredMessage) *protocols.Record {
+	s := func(k string) string { v, _ := m.Indexes[k].(string); return v }
+	return &protocols.Record{RecordID: s("recordId"), Author: s("author"), Recipient: s("recipient"),
+		ProtocolPath: s("protocolPath"), ContextID: s("contextId"), ParentID: s("parentId")}
+}
+
+func (v recordView) InitialWrite(ctx context.Context, recordID string) (*protocols.Record, error) {
+	st, err := v.n.store.Record(ctx, v.tenant, recordID)
+	if dwn.KindOf(err) == dwn.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := v.n.store.Message(ctx, v.tenant, st.InitialCID)
+	if err != nil {
+		return nil, err
+	}
+	return recordOf(m), nil
+}
+
+func (v recordView) LatestWrite(ctx context.Context, protocol, recordID string) (*protocols.Record, error) {
+	st, err := v.n.store.Record(ctx, v.tenant, recordID)
+	if dwn.KindOf(err) == dwn.NotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !st.Queryable || st.NewestIsDelete {
+		return nil, nil
+	}
+	m, err := v.n.store.Message(ctx, v.tenant, st.NewestCID)
+	if err != nil {
+		return nil, err
+	}
+	if p, _ := m.Indexes["protocol"].(string); p != protocol {
+		return nil, nil
+	}
+	return recordOf(m), nil
+}
+
+func (v recordView) RoleRecords(ctx context.Context, protocol, protocolPath, recipient, contextPrefix string, limit int) ([]string, error) {
+	f := dwn.Filter{Equal: map[string]any{"protocol": protocol, "protocolPath": protocolPath, "recipient": recipient}}
+	if contextPrefix != "" {
+		f.Prefix = map[string]string{"contextId": contextPrefix}
+	}
+	page, err := v.n.store.QueryRecords(ctx, v.tenant, &dwn.Query{Filters: []dwn.Filter{f}, Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(page.Entries))
+	for _, e := range page.Entries {
+		id, _ := e.Indexes["recordId"].(string)
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// unauthorized turns a client error raised while authorizing into the 401 the reference
+// answers for every error of its authorization phase (messageReplyFromError(e, 401)).
+func unauthorized(err error) error {
+	var e *dwn.Error
+	if errors.As(err, &e) && e.Kind == dwn.Invalid {
+		c := *e
+		c.Kind = dwn.Unauthorized
+		return &c
+	}
+	return err
+}

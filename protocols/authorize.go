@@ -93,10 +93,7 @@ func CheckWrite(ctx context.Context, s Store, d *Definition, w *Write) error {
 	if err := checkSize(rs, w.DataSize); err != nil {
 		return err
 	}
-	if rs.tags != nil {
-		return rs.checkTags(w.Protocol, w.ProtocolPath, w.Tags)
-	}
-	return nil
+	return VerifyTags(rs.Tags, w.Protocol, w.ProtocolPath, w.Tags)
 }
 
 func ruleSet(d *Definition, protocolPath string) (*RuleSet, error) {

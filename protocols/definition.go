@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
-	"github.com/dwn-ipfs/dwn-ipfs/schemas"
 )
 
 // MaxDepth is the deepest protocol path a definition may have (the reference's limit).
@@ -66,12 +64,8 @@ type RuleSet struct {
 	Size *Size
 	// Tags is the $tags value as JSON decodes it, nil when absent.
 	Tags map[string]any
-	// tags is the $tags value with its key order, and the schema compiled from it on
-	// first use.
-	tags     *object
-	tagsOnce sync.Once
-	tagsSch  *schemas.Schema
-	tagsErr  error
+	// tagKeys are the keys of $tags in the order of the JSON.
+	tagKeys []string
 	// Children are the nested types, in the order of the JSON.
 	Children map[string]*RuleSet
 	order    []string
@@ -171,7 +165,7 @@ func parseRuleSet(o *object) *RuleSet {
 		case "$tags":
 			if to, ok := v.(*object); ok {
 				rs.Tags = to.plain().(map[string]any)
-				rs.tags = to
+				rs.tagKeys = to.keys
 			}
 		default:
 			if strings.HasPrefix(k, "$") {
@@ -256,8 +250,8 @@ func (d *Definition) validateRuleSet(path string, rs *RuleSet, roles []string) e
 			"Invalid size range found: max limit %s less than min limit %s at protocol path '%s'",
 			jsNumber(s.Max), jsNumber(s.Min), path)
 	}
-	if rs.tags != nil {
-		if err := validateTagSchemas(path, rs.tags); err != nil {
+	if rs.Tags != nil {
+		if err := validateTagSchemasInOrder(path, rs.Tags, rs.tagKeys); err != nil {
 			return err
 		}
 	}

@@ -96,13 +96,7 @@ type node struct {
 	maxItems int
 	minItems int
 	unique   bool
-	// uniqueTypes is set when the items schema declares only scalar types: Ajv then
-	// checks uniqueness with an index of values, which reports a different pair.
-	uniqueTypes typeSet
-	items       *node
-	contains    *node
-	minContains int // 1 when absent
-	maxContains int // -1 if absent
+	items    *node
 
 	maxProps          int
 	minProps          int
@@ -325,18 +319,7 @@ func (c *converter) convert(s *jsonschema.Schema) (*node, error) {
 	}
 	n.unique = s.UniqueItems
 	n.items = sub(s.Items2020)
-	if n.unique && n.items != nil && n.items.types != 0 && n.items.types&(tObject|tArray) == 0 {
-		n.uniqueTypes = n.items.types
-	}
-	n.contains = sub(s.Contains)
-	n.minContains, n.maxContains = 1, -1
-	if s.MinContains != nil {
-		n.minContains = *s.MinContains
-	}
-	if s.MaxContains != nil {
-		n.maxContains = *s.MaxContains
-	}
-	n.hasGroup[groupArray] = n.maxItems >= 0 || n.minItems >= 0 || n.unique || n.items != nil || n.contains != nil
+	n.hasGroup[groupArray] = n.maxItems >= 0 || n.minItems >= 0 || n.unique || n.items != nil
 
 	// object
 	if s.MaxProperties != nil {
@@ -420,6 +403,8 @@ func unsupported(s *jsonschema.Schema) error {
 		return fmt.Errorf("propertyNames is not supported")
 	case len(s.Dependencies) > 0:
 		return fmt.Errorf("dependencies is not supported; use dependentRequired/dependentSchemas")
+	case s.Contains != nil, s.MinContains != nil, s.MaxContains != nil:
+		return fmt.Errorf("contains is not supported")
 	case len(s.PrefixItems) > 0, s.Items != nil, s.AdditionalItems != nil, s.UnevaluatedItems != nil:
 		return fmt.Errorf("only items (draft 2020-12) is supported for arrays")
 	case s.ContentEncoding != nil, s.ContentMediaType != nil, s.ContentSchema != nil:

@@ -367,13 +367,8 @@ func (n *node) evalArray(a []any, want bool) *failure {
 		}
 		return &failure{keyword: "minItems", msg: "must NOT have fewer than " + strconv.Itoa(n.minItems) + " items"}
 	}
-	if n.unique && n.uniqueTypes != 0 {
-		if f := n.uniqueScalars(a, want); f != nil {
-			return f
-		}
-	} else if n.unique {
-		// Ajv compares every pair from the end: the first equal pair (i later, j
-		// earlier) is reported as "j and i".
+	if n.unique {
+		// Ajv scans from the end and reports the later index first.
 		for i := len(a) - 1; i > 0; i-- {
 			for j := i - 1; j >= 0; j-- {
 				if equal(a[i], a[j]) {
@@ -395,64 +390,6 @@ func (n *node) evalArray(a []any, want bool) *failure {
 				return f
 			}
 		}
-	}
-	if n.contains != nil && (n.minContains > 0 || n.maxContains >= 0) {
-		count := 0
-		for _, e := range a {
-			if n.contains.eval(e, false) == nil {
-				count++
-			}
-		}
-		if count < n.minContains || (n.maxContains >= 0 && count > n.maxContains) {
-			if !want {
-				return invalid
-			}
-			msg := "must contain at least " + strconv.Itoa(n.minContains) + " valid item(s)"
-			if n.maxContains >= 0 {
-				msg = "must contain at least " + strconv.Itoa(n.minContains) + " and no more than " +
-					strconv.Itoa(n.maxContains) + " valid item(s)"
-			}
-			return &failure{keyword: "contains", msg: msg}
-		}
-	}
-	return nil
-}
-
-// uniqueScalars is Ajv's uniqueItems for items of scalar types: it walks from the end,
-// remembering where each value was last seen (items of other types are skipped), and
-// reports the first repeat as "later and earlier".
-func (n *node) uniqueScalars(a []any, want bool) *failure {
-	seen := make(map[string]int, len(a))
-	several := n.uniqueTypes&(n.uniqueTypes-1) != 0 && n.uniqueTypes != tNumber|tInteger
-	for i := len(a) - 1; i >= 0; i-- {
-		e := a[i]
-		t := jsonType(e)
-		if !typeOK(n.uniqueTypes, t, e) {
-			continue
-		}
-		var k string
-		switch v := e.(type) {
-		case string:
-			k = v
-			if several {
-				k += "_"
-			}
-		case bool:
-			k = strconv.FormatBool(v)
-		case nil:
-			k = "null"
-		default:
-			f, _ := number(v)
-			k = jsNumber(f)
-		}
-		if j, ok := seen[k]; ok {
-			if !want {
-				return invalid
-			}
-			return &failure{keyword: "uniqueItems", msg: "must NOT have duplicate items (items ## " +
-				strconv.Itoa(j) + " and " + strconv.Itoa(i) + " are identical)"}
-		}
-		seen[k] = i
 	}
 	return nil
 }

@@ -101,11 +101,11 @@ func contextOf(m *builder.Message) string {
 }
 
 // BenchmarkProtocolWrite measures a participant's reaction three levels deep (thread,
-// message, reaction), authorized by a context role, with 10^3 and 10^4 other records in
+// message, reaction), authorized by a context role, with 10^3, 10^4 and 10^5 other records in
 // the protocol: the authorization reads the parent chain and the role record only, so
 // the cost must stay flat.
 func BenchmarkProtocolWrite(b *testing.B) {
-	for _, others := range []int{1000, 10000} {
+	for _, others := range []int{1000, 10000, 100000} {
 		b.Run(fmt.Sprintf("records=%d", others), func(b *testing.B) {
 			c := newChat(b)
 			for range others {

@@ -1,9 +1,12 @@
 package node
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,10 +41,13 @@ type chat struct {
 	bobDID        string
 	thread, msg   *builder.Message
 	threadContext string
+	mu            sync.Mutex
 	clock         time.Time
 }
 
 func (c *chat) tick() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.clock = c.clock.Add(time.Microsecond)
 	return c.clock
 }
@@ -174,4 +180,49 @@ func TestReconfigureTakesEffect(t *testing.T) {
 	}
 	c.write(t, eve, "thread", nil, "", 401) // now nobody but the tenant may
 	c.write(t, c.owner, "thread", nil, "", 202)
+}
+
+// FuzzProtocolWrite signs writes with arbitrary protocol paths, parents, contexts, roles,
+// recipients and tags into a configured protocol: every one must get a DWN status (no
+// panic, no internal error), and a write refused with 4xx must leave nothing behind.
+func FuzzProtocolWrite(f *testing.F) {
+	f.Add("thread/message", true, "", "thread/participant", "", `{"a":1}`)
+	f.Add("thread/message/reaction", true, "x/y", "thread/participant", "", `{}`)
+	f.Add("undefined/message", false, "", "", "", ``)
+	f.Add("thread/participant", true, "", "", "did:example:x", `{"k":["a","b"]}`)
+	f.Add("thread", false, "", "thread", "", `{"status":"x"}`)
+	c := newChat(f) // one store for all inputs: every write has its own timestamp
+	f.Fuzz(func(t *testing.T, path string, withParent bool, ctxID, role, recipient, tagsJSON string) {
+		w := builder.Write{Data: []byte("hi"), Protocol: "https://chat.example", ProtocolPath: path,
+			Recipient: recipient, ProtocolRole: role, Time: c.tick()}
+		if withParent {
+			w.ParentID, w.ParentContext = c.msg.RecordID, contextOf(c.msg)
+		}
+		if ctxID != "" {
+			w.ParentContext = ctxID
+		}
+		if tagsJSON != "" {
+			var tags map[string]any
+			if json.Unmarshal([]byte(tagsJSON), &tags) == nil && len(tags) > 0 {
+				w.Tags = tags
+			}
+		}
+		m, err := builder.RecordsWrite(w, c.bob)
+		if err != nil {
+			return // not encodable as a message (e.g. a tag value dag-cbor cannot hold)
+		}
+		rep, err := c.n.ProcessMessage(context.Background(), c.tenant, m.JSON, bytes.NewReader([]byte("hi")))
+		if err != nil {
+			t.Fatalf("internal error for %s: %v", m.JSON, err)
+		}
+		if rep.Status.Code >= 500 {
+			t.Fatalf("status %+v for %s", rep.Status, m.JSON)
+		}
+		if rep.Status.Code >= 400 {
+			rd, _ := builder.RecordsRead(m.RecordID, c.owner)
+			if got := process(t, c.n, c.tenant, rd.JSON, nil); got.Status.Code != 404 {
+				t.Fatalf("refused write (%d %s) is readable: %+v", rep.Status.Code, rep.Status.Detail, got.Status)
+			}
+		}
+	})
 }

@@ -36,6 +36,7 @@ suite() { # name url pid n querry_n
   run "$name" "$url" "$pid" query "$qn"
   run "$name" "$url" "$pid" query-cursor "$qn"
   run "$name" "$url" "$pid" query-tag "$qn"
+  run "$name" "$url" "$pid" protocol-write "$n"
 }
 
 # dwnd

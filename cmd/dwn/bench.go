@@ -39,7 +39,69 @@ const (
 	benchMemLimit = 256 << 20
 )
 
-var benchOps = []string{"write", "read", "query", "query-cursor", "query-tag"}
+var benchOps = []string{"write", "read", "query", "query-cursor", "query-tag", "protocol-write"}
+
+// writes reports whether op writes records (and needs no seeded records).
+func writes(op string) bool { return op == "write" || op == "protocol-write" }
+
+// benchProtocol is the protocol of the protocol-write operation: threads anyone may
+// start, participants (a role) the thread's author assigns, and messages and reactions
+// to messages that participants write by invoking their role.
+const benchProtocol = "https://bench.example/chat"
+
+func benchDefinition() map[string]any {
+	participant := []any{map[string]any{"role": "thread/participant", "can": []any{"create", "read", "query", "subscribe"}}}
+	return map[string]any{
+		"protocol": benchProtocol, "published": true,
+		"types": map[string]any{"thread": map[string]any{}, "participant": map[string]any{},
+			"message": map[string]any{}, "reaction": map[string]any{}},
+		"structure": map[string]any{"thread": map[string]any{
+			"$actions":    []any{map[string]any{"who": "anyone", "can": []any{"create"}}},
+			"participant": map[string]any{"$role": true, "$actions": []any{map[string]any{"who": "author", "of": "thread", "can": []any{"create"}}}},
+			"message": map[string]any{"$actions": participant,
+				"reaction": map[string]any{"$actions": participant}},
+		}},
+	}
+}
+
+// setupProtocol configures the bench protocol for the tenant, starts a thread, makes
+// the participant a participant, and has it write a message. It returns the message,
+// under which the bench writes reactions three levels deep.
+func setupProtocol(ctx context.Context, cl *client.Client, tenant string, owner, participant jws.Signer, base time.Time) (*builder.Message, error) {
+	send := func(m *builder.Message, err error) (*builder.Message, error) {
+		if err != nil {
+			return nil, err
+		}
+		var data []byte
+		if strings.Contains(string(m.JSON), `"Write"`) {
+			data = []byte("bench")
+		}
+		rep, _, err := cl.SendBytes(ctx, tenant, m.JSON, data)
+		if err != nil {
+			return nil, err
+		}
+		if rep.Status.Code != 202 {
+			return nil, fmt.Errorf("protocol setup: DWN status %d: %s", rep.Status.Code, rep.Status.Detail)
+		}
+		return m, nil
+	}
+	if _, err := send(builder.ProtocolsConfigure(benchDefinition(), base, owner)); err != nil {
+		return nil, err
+	}
+	w := builder.Write{Data: []byte("bench"), Protocol: benchProtocol}
+	w.ProtocolPath, w.Time = "thread", base.Add(time.Millisecond)
+	thread, err := send(builder.RecordsWrite(w, owner))
+	if err != nil {
+		return nil, err
+	}
+	w.ProtocolPath, w.Time = "thread/participant", base.Add(2*time.Millisecond)
+	w.ParentID, w.ParentContext, w.Recipient = thread.RecordID, thread.RecordID, jws.SignerDID(participant.KeyID())
+	if _, err := send(builder.RecordsWrite(w, owner)); err != nil {
+		return nil, err
+	}
+	w.ProtocolPath, w.Time, w.Recipient, w.ProtocolRole = "thread/message", base.Add(3*time.Millisecond), "", "thread/participant"
+	return send(builder.RecordsWrite(w, participant))
+}
 
 // benchConfig holds the flags of bench.
 type benchConfig struct {
@@ -145,7 +207,7 @@ func (cfg *benchConfig) check() error {
 	if cfg.size < 0 {
 		return fmt.Errorf("--size %d: must not be negative", cfg.size)
 	}
-	if cfg.op != "write" && cfg.records < 1 {
+	if !writes(cfg.op) && cfg.records < 1 {
 		return fmt.Errorf("--records %d: --op %s needs at least 1 record", cfg.records, cfg.op)
 	}
 	if cfg.op == "query-cursor" && cfg.records <= benchPageLimit {
@@ -245,7 +307,7 @@ func runBench(ctx context.Context, progress io.Writer, cfg benchConfig) (*benchR
 
 	// Seed records for reads and queries.
 	var seeded []string
-	if cfg.op != "write" {
+	if !writes(cfg.op) {
 		res.Records = cfg.records
 		t0 := time.Now()
 		seeded, err = seed(ctx, progress, cl, tenant, signer, cfg)
@@ -283,6 +345,37 @@ func runBench(ctx context.Context, progress io.Writer, cfg benchConfig) (*benchR
 				return nil, err
 			}
 			reqs[i] = benchReq{msg: m.JSON, data: -1}
+		}
+	case "protocol-write":
+		expect = 202
+		pkey, err := jwk.Generate(jwk.Ed25519)
+		if err != nil {
+			return nil, err
+		}
+		pdid, err := didjwk.New(pkey)
+		if err != nil {
+			return nil, err
+		}
+		participant := jws.PrivateKeySigner{Key: pkey, KID: pdid + "#0"}
+		base := time.Now().Add(-time.Duration(cfg.n)*time.Microsecond - time.Second)
+		msg, err := setupProtocol(ctx, cl, tenant, signer, participant, base)
+		if err != nil {
+			return nil, transportError(err, cfg.endpoint)
+		}
+		parentContext, _ := msg.Value["contextId"].(string)
+		pl = newPayloads(cfg.n, cfg.size)
+		for i := range reqs {
+			c, err := pl.prepare(i)
+			if err != nil {
+				return nil, err
+			}
+			m, err := builder.RecordsWrite(builder.Write{DataCID: c, DataSize: int64(cfg.size), Protocol: benchProtocol,
+				ProtocolPath: "thread/message/reaction", ParentID: msg.RecordID, ParentContext: parentContext,
+				ProtocolRole: "thread/participant", Time: base.Add(time.Second + time.Duration(i)*time.Microsecond)}, participant)
+			if err != nil {
+				return nil, err
+			}
+			reqs[i] = benchReq{msg: m.JSON, data: i}
 		}
 	case "query", "query-cursor", "query-tag":
 		q := builder.Query{Filter: map[string]any{"schema": benchSchema}, Limit: benchPageLimit}
@@ -370,7 +463,7 @@ func runBench(ctx context.Context, progress io.Writer, cfg benchConfig) (*benchR
 		}
 		entries.Add(int64(len(rep.Entries)))
 		switch cfg.op {
-		case "write":
+		case "write", "protocol-write":
 			dataBytes.Add(size)
 		case "read":
 			dataBytes.Add(got)
@@ -396,7 +489,7 @@ func runBench(ctx context.Context, progress io.Writer, cfg benchConfig) (*benchR
 	res.Errors = errCount
 	res.DataBytes = dataBytes.Load()
 	res.MiBPerSec = float64(res.DataBytes) / (1 << 20) / elapsed.Seconds()
-	if cfg.op != "write" && cfg.op != "read" && cfg.n > errCount {
+	if !writes(cfg.op) && cfg.op != "read" && cfg.n > errCount {
 		res.EntriesPerOp = float64(entries.Load()) / float64(cfg.n-errCount)
 	}
 	slices.Sort(lat)

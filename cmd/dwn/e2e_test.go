@@ -381,4 +381,13 @@ func TestProtocolEndToEnd(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "ProtocolAuthorizationProtocolNotFound") {
 		t.Fatalf("unknown protocol: %+v", r)
 	}
+
+	// The protocol-write load: role-authorized writes three levels deep, all accepted.
+	r = c.ok(nil, "bench", "--op", "protocol-write", "--n", "60", "--c", "4", "--json")
+	var res struct {
+		N, Errors int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.N != 60 || res.Errors != 0 {
+		t.Fatalf("bench protocol-write: %v %s", err, r.stdout)
+	}
 }

@@ -16,7 +16,7 @@
 //	dwn delete RECORDID [--prune]
 //	dwn protocol configure FILE
 //	dwn protocol query [URI] [--anonymous]
-//	dwn bench --op write|read|query|query-cursor|query-tag [--n N] [--c C] [--size BYTES]
+//	dwn bench --op write|read|query|query-cursor|query-tag|protocol-write [--n N] [--c C] [--size BYTES]
 //	          [--records R] [--server-pid PID] [--json]
 //	dwn help [COMMAND]
 //
@@ -77,6 +77,8 @@
 //	query         N RecordsQuery by schema, limit 20
 //	query-cursor  N RecordsQuery by schema, limit 20, from a cursor taken from a first page
 //	query-tag     N RecordsQuery by schema and tag bucket=7: all matches, 1% of the records
+//	protocol-write  N reactions three levels deep (thread/message/reaction) in a protocol,
+//	              written by a second identity invoking a context role (thread/participant)
 //
 // The read and query operations first seed --records records (written like the write
 // operation, with C workers). --json prints one JSON object with every number.

@@ -273,6 +273,8 @@ const verifyCases = [
   ['compile: duplicate "__proto__" required tags pass', { $requiredTags: ['__proto__', '__proto__'] }, { a: 1 }],
   ['compile: first tag in order throws first', { b: { enum: [] }, a: arr({ minContains: 1 }) }, undefined],
   ['compile: unknown keyword before empty enum', { a: { enum: [], foo: 1 } }, undefined],
+  ['compile: unknown keyword of a later tag before code of an earlier one', { a: { enum: [] }, b: { foo: 1 } }, undefined],
+  ['compile: unknown keyword in items is found while generating code', { a: { enum: [] }, b: arr({ items: { foo: 1 } }) }, undefined],
   ['compile: empty enum before contains checks', { a: { enum: [], minContains: 1 } }, undefined],
   ['compile: meta-schema error before compile errors', { a: { enum: [] }, b: { minimum: 'x' } }, undefined],
   ['metadata keywords are ignored', { a: arr({ items: { type: 'number', title: 't', description: 'd', default: 1, examples: [1], deprecated: true, readOnly: false, writeOnly: false, $comment: 'c' } }) }, { a: [1] }],

@@ -69,6 +69,16 @@ func (n *Node) genericSignature(r *request) (*signed, error) {
 	return n.parseSignature(a.Signature, descCID, "GenericSignaturePayload")
 }
 
+// requiredSignature is genericSignature for messages that must be signed: 401
+// AuthenticateJwsMissing when there is none.
+func (n *Node) requiredSignature(r *request) (*signed, error) {
+	s, err := n.genericSignature(r)
+	if err == nil && s == nil {
+		err = missingJWS()
+	}
+	return s, err
+}
+
 // signerOf returns the DID in the kid of a protected header, or "" if it has none.
 func signerOf(protected string) string {
 	raw, err := b64.DecodeString(protected)

@@ -21,12 +21,9 @@ func (n *Node) protocolsConfigure(ctx context.Context, r *request) (*Reply, erro
 	if err := def.Validate(); err != nil {
 		return nil, err
 	}
-	sig, err := n.genericSignature(r)
+	sig, err := n.requiredSignature(r)
 	if err != nil {
 		return nil, err
-	}
-	if sig == nil {
-		return nil, missingJWS()
 	}
 	if err := checkTimestamp(d.MessageTimestamp); err != nil {
 		return nil, err
@@ -193,9 +190,17 @@ func (n *Node) loadDefinition(ctx context.Context, tenant, protocol string) (*pr
 }
 
 // recordView adapts the message store to the rule engine for one tenant.
+// Initial writes never change, so a view remembers the ones it read: the rule engine
+// asks for the same ones more than once per message (the record's own, then again in
+// its chain).
 type recordView struct {
-	n      *Node
-	tenant string
+	n       *Node
+	tenant  string
+	initial map[string]*protocols.Record
+}
+
+func (n *Node) recordView(tenant string) *recordView {
+	return &recordView{n: n, tenant: tenant, initial: map[string]*protocols.Record{}}
 }
 
 func recordOf(m *dwn.StoredMessage) *protocols.Record {
@@ -204,7 +209,10 @@ func recordOf(m *dwn.StoredMessage) *protocols.Record {
 		ProtocolPath: s("protocolPath"), ContextID: s("contextId"), ParentID: s("parentId")}
 }
 
-func (v recordView) InitialWrite(ctx context.Context, recordID string) (*protocols.Record, error) {
+func (v *recordView) InitialWrite(ctx context.Context, recordID string) (*protocols.Record, error) {
+	if rec, ok := v.initial[recordID]; ok {
+		return rec, nil
+	}
 	st, err := v.n.store.Record(ctx, v.tenant, recordID)
 	if dwn.KindOf(err) == dwn.NotFound {
 		return nil, nil
@@ -216,10 +224,12 @@ func (v recordView) InitialWrite(ctx context.Context, recordID string) (*protoco
 	if err != nil {
 		return nil, err
 	}
-	return recordOf(m), nil
+	rec := recordOf(m)
+	v.initial[recordID] = rec
+	return rec, nil
 }
 
-func (v recordView) LatestWrite(ctx context.Context, protocol, recordID string) (*protocols.Record, error) {
+func (v *recordView) LatestWrite(ctx context.Context, protocol, recordID string) (*protocols.Record, error) {
 	st, err := v.n.store.Record(ctx, v.tenant, recordID)
 	if dwn.KindOf(err) == dwn.NotFound {
 		return nil, nil
@@ -240,7 +250,7 @@ func (v recordView) LatestWrite(ctx context.Context, protocol, recordID string) 
 	return recordOf(m), nil
 }
 
-func (v recordView) RoleRecords(ctx context.Context, protocol, protocolPath, recipient, contextPrefix string, limit int) ([]string, error) {
+func (v *recordView) RoleRecords(ctx context.Context, protocol, protocolPath, recipient, contextPrefix string, limit int) ([]string, error) {
 	f := dwn.Filter{Equal: map[string]any{"protocol": protocol, "protocolPath": protocolPath, "recipient": recipient}}
 	if contextPrefix != "" {
 		f.Prefix = map[string]string{"contextId": contextPrefix}

@@ -12,12 +12,9 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 	if err := checkTimestamp(d.MessageTimestamp); err != nil {
 		return nil, err
 	}
-	sig, err := n.genericSignature(r)
+	sig, err := n.requiredSignature(r)
 	if err != nil {
 		return nil, err
-	}
-	if sig == nil {
-		return nil, missingJWS()
 	}
 	if len(r.msg.Authorization.AuthorDelegatedGrant) > 0 {
 		return nil, dwn.Errorf(dwn.Invalid, "RecordsDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
@@ -65,7 +62,7 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 			return nil, unauthorized(err)
 		}
 		a := &protocols.Access{Method: dwn.MethodDelete, Author: sig.signer, Role: sig.str("protocolRole"), Prune: d.Prune}
-		if err := protocols.AuthorizeRecord(ctx, recordView{n, r.tenant}, def, a, protocol, recordOf(initial)); err != nil {
+		if err := protocols.AuthorizeRecord(ctx, n.recordView(r.tenant), def, a, protocol, recordOf(initial)); err != nil {
 			return nil, unauthorized(err)
 		}
 	}

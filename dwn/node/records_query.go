@@ -198,7 +198,7 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 			return nil, unauthorized(err)
 		}
 		a := &protocols.Access{Method: dwn.MethodQuery, Author: sig.signer, Role: role}
-		if err := protocols.AuthorizeQuery(ctx, recordView{n, r.tenant}, def, a, f.Protocol, f.ProtocolPath, f.ContextID); err != nil {
+		if err := protocols.AuthorizeQuery(ctx, n.recordView(r.tenant), def, a, f.Protocol, f.ProtocolPath, f.ContextID); err != nil {
 			return nil, unauthorized(err)
 		}
 	}
@@ -206,8 +206,7 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, onlyPublished := base.Equal["published"].(bool); role != "" && sig.signer != r.tenant &&
-		(!onlyPublished || base.Equal["published"] == false) {
+	if pub, constrained := base.Equal["published"].(bool); role != "" && sig.signer != r.tenant && (!constrained || !pub) {
 		// Unpublished records the invoked role may query (the reference's
 		// buildUnpublishedProtocolAuthorizedRecordsFilter).
 		u := cloneFilter(base)

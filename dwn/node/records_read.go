@@ -142,7 +142,7 @@ func (n *Node) authorizeRead(ctx context.Context, tenant string, sig *signed, m 
 		if sig != nil {
 			a.Author, a.Role = sig.signer, sig.str("protocolRole")
 		}
-		return unauthorized(protocols.AuthorizeRecord(ctx, recordView{n, tenant}, def, a, protocol, recordOf(m)))
+		return unauthorized(protocols.AuthorizeRecord(ctx, n.recordView(tenant), def, a, protocol, recordOf(m)))
 	}
 	return dwn.Errorf(dwn.Unauthorized, "RecordsReadAuthorizationFailed", "message failed authorization")
 }

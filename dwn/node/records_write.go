@@ -187,7 +187,9 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 	}
 	var def *protocols.Definition
 	var pw *protocols.Write
+	var view *recordView
 	if d.Protocol != "" {
+		view = n.recordView(r.tenant)
 		if def, err = n.definition(ctx, r.tenant, d.Protocol); err != nil {
 			return nil, err
 		}
@@ -195,14 +197,14 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 			DataFormat: d.DataFormat, DataSize: d.DataSize, Tags: d.Tags, RecordID: r.msg.RecordID,
 			ContextID: r.msg.ContextID, ParentID: d.ParentID, Recipient: d.Recipient, Author: w.author,
 			Role: w.sig.str("protocolRole"), IsInitial: w.isInitial}
-		if err := protocols.CheckWrite(ctx, recordView{n, r.tenant}, def, pw); err != nil {
+		if err := protocols.CheckWrite(ctx, view, def, pw); err != nil {
 			return nil, err
 		}
 	}
 	if err := n.authenticate(ctx, w.sig, w.owner); err != nil {
 		return nil, err
 	}
-	if err := n.authorizeWrite(ctx, r, w, def, pw); err != nil {
+	if err := n.authorizeWrite(ctx, r, w, def, pw, view); err != nil {
 		return nil, err
 	}
 
@@ -302,7 +304,7 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 
 // authorizeWrite applies the reference's authorizeRecordsWrite: the owner, if any, must
 // be the tenant; the tenant may write; others only as the record's protocol allows.
-func (n *Node) authorizeWrite(ctx context.Context, r *request, w *writeInfo, def *protocols.Definition, pw *protocols.Write) error {
+func (n *Node) authorizeWrite(ctx context.Context, r *request, w *writeInfo, def *protocols.Definition, pw *protocols.Write, view *recordView) error {
 	if w.owner != nil {
 		if w.owner.signer != r.tenant {
 			return dwn.Errorf(dwn.Unauthorized, "RecordsWriteOwnerAndTenantMismatch",
@@ -318,7 +320,7 @@ func (n *Node) authorizeWrite(ctx context.Context, r *request, w *writeInfo, def
 			truncate(w.sig.str("permissionGrantId"), 100))
 	}
 	if def != nil {
-		return unauthorized(protocols.AuthorizeWrite(ctx, recordView{n, r.tenant}, def, pw))
+		return unauthorized(protocols.AuthorizeWrite(ctx, view, def, pw))
 	}
 	return dwn.Errorf(dwn.Unauthorized, "RecordsWriteAuthorizationFailed", "message failed authorization")
 }

@@ -1,13 +1,13 @@
 package protocols
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+	"github.com/dwn-ipfs/dwn-ipfs/internal/ordered"
 )
 
 // MaxDepth is the deepest protocol path a definition may have (the reference's limit).
@@ -92,23 +92,23 @@ type Size struct {
 // received). Object key order is kept: validation reports errors in the order the
 // reference finds them.
 func ParseDefinition(raw []byte) (*Definition, error) {
-	v, err := decodeOrdered(raw)
+	v, err := ordered.Decode(raw, false)
 	if err != nil {
 		return nil, fmt.Errorf("protocols: definition: %w", err)
 	}
-	o, ok := v.(*object)
+	o, ok := v.(*ordered.Object)
 	if !ok {
 		return nil, fmt.Errorf("protocols: definition is not an object")
 	}
 	d := &Definition{Types: map[string]Type{}}
-	d.Protocol, _ = o.get("protocol").(string)
-	d.Published, _ = o.get("published").(bool)
-	if types, ok := o.get("types").(*object); ok {
-		for _, name := range types.keys {
+	d.Protocol, _ = o.Vals["protocol"].(string)
+	d.Published, _ = o.Vals["published"].(bool)
+	if types, ok := o.Vals["types"].(*ordered.Object); ok {
+		for _, name := range types.Keys {
 			var t Type
-			if to, ok := types.vals[name].(*object); ok {
-				t.Schema, _ = to.get("schema").(string)
-				if dfs, ok := to.get("dataFormats").([]any); ok {
+			if to, ok := types.Vals[name].(*ordered.Object); ok {
+				t.Schema, _ = to.Vals["schema"].(string)
+				if dfs, ok := to.Vals["dataFormats"].([]any); ok {
 					t.DataFormats = []string{}
 					for _, df := range dfs {
 						s, _ := df.(string)
@@ -120,58 +120,58 @@ func ParseDefinition(raw []byte) (*Definition, error) {
 			d.typeOrder = append(d.typeOrder, name)
 		}
 	}
-	st, _ := o.get("structure").(*object)
+	st, _ := o.Vals["structure"].(*ordered.Object)
 	d.Structure = parseRuleSet(st)
 	return d, nil
 }
 
-func parseRuleSet(o *object) *RuleSet {
+func parseRuleSet(o *ordered.Object) *RuleSet {
 	rs := &RuleSet{Children: map[string]*RuleSet{}}
 	if o == nil {
 		return rs
 	}
-	for _, k := range o.keys {
-		v := o.vals[k]
+	for _, k := range o.Keys {
+		v := o.Vals[k]
 		switch k {
 		case "$actions":
 			rs.HasActions = true
 			list, _ := v.([]any)
 			for _, e := range list {
-				ro, _ := e.(*object)
+				ro, _ := e.(*ordered.Object)
 				if ro == nil {
 					continue
 				}
 				var a ActionRule
-				a.Who, _ = ro.get("who").(string)
-				a.Of, _ = ro.get("of").(string)
-				a.Role, _ = ro.get("role").(string)
-				if cans, ok := ro.get("can").([]any); ok {
+				a.Who, _ = ro.Vals["who"].(string)
+				a.Of, _ = ro.Vals["of"].(string)
+				a.Role, _ = ro.Vals["role"].(string)
+				if cans, ok := ro.Vals["can"].([]any); ok {
 					for _, c := range cans {
 						s, _ := c.(string)
 						a.Can = append(a.Can, s)
 					}
 				}
-				a.JSON = ro.raw
+				a.JSON = ro.Raw
 				rs.Actions = append(rs.Actions, a)
 			}
 		case "$role":
 			rs.Role, _ = v.(bool)
 		case "$size":
-			if so, ok := v.(*object); ok {
+			if so, ok := v.(*ordered.Object); ok {
 				rs.Size = &Size{}
-				rs.Size.Min, _ = number(so.get("min"))
-				rs.Size.Max, rs.Size.HasMax = number(so.get("max"))
+				rs.Size.Min, _ = number(so.Vals["min"])
+				rs.Size.Max, rs.Size.HasMax = number(so.Vals["max"])
 			}
 		case "$tags":
-			if to, ok := v.(*object); ok {
-				rs.Tags = to.plain().(map[string]any)
-				rs.tagKeys = to.keys
+			if to, ok := v.(*ordered.Object); ok {
+				rs.Tags = ordered.Plain(to).(map[string]any)
+				rs.tagKeys = to.Keys
 			}
 		default:
 			if strings.HasPrefix(k, "$") {
 				continue
 			}
-			child, _ := v.(*object)
+			child, _ := v.(*ordered.Object)
 			rs.Children[k] = parseRuleSet(child)
 			rs.order = append(rs.order, k)
 		}
@@ -350,93 +350,4 @@ func number(v any) (float64, bool) {
 		return x, true
 	}
 	return 0, false
-}
-
-// object is a JSON object that remembers its key order and its compact text.
-type object struct {
-	keys []string
-	vals map[string]any
-	raw  string
-}
-
-func (o *object) get(k string) any { return o.vals[k] }
-
-// plain converts o into map[string]any values (numbers stay json.Number).
-func (o *object) plain() any {
-	m := make(map[string]any, len(o.keys))
-	for _, k := range o.keys {
-		m[k] = plainValue(o.vals[k])
-	}
-	return m
-}
-
-func plainValue(v any) any {
-	switch x := v.(type) {
-	case *object:
-		return x.plain()
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plainValue(e)
-		}
-		return out
-	}
-	return v
-}
-
-// decodeOrdered decodes JSON keeping object key order (later duplicates win, in the
-// position of the first, as in JavaScript).
-func decodeOrdered(raw []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return decodeValue(dec, raw)
-}
-
-func decodeValue(dec *json.Decoder, raw []byte) (any, error) {
-	start := dec.InputOffset()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			o := &object{vals: map[string]any{}}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				k, _ := kt.(string)
-				v, err := decodeValue(dec, raw)
-				if err != nil {
-					return nil, err
-				}
-				if _, dup := o.vals[k]; !dup {
-					o.keys = append(o.keys, k)
-				}
-				o.vals[k] = v
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			o.raw = strings.TrimLeft(string(raw[start:dec.InputOffset()]), " \t\r\n,:")
-			return o, nil
-		case '[':
-			list := []any{}
-			for dec.More() {
-				v, err := decodeValue(dec, raw)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return list, nil
-		}
-	}
-	return tok, nil
 }

@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -10,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/dwn-ipfs/dwn-ipfs/internal/ordered"
 )
 
 // typeSet is a set of JSON types, as in the "type" keyword.
@@ -139,67 +140,14 @@ type dependentSchema struct {
 	n    *node
 }
 
-// rawObject is a JSON object that remembers the order of its keys.
-type rawObject struct {
-	keys []string
-	vals map[string]any
-}
-
-// decodeOrdered decodes one JSON value keeping object key order.
-func decodeOrdered(d *json.Decoder) (any, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			o := &rawObject{vals: map[string]any{}}
-			for d.More() {
-				kt, err := d.Token()
-				if err != nil {
-					return nil, err
-				}
-				k := kt.(string)
-				if _, dup := o.vals[k]; dup {
-					return nil, fmt.Errorf("duplicate key %q", k)
-				}
-				v, err := decodeOrdered(d)
-				if err != nil {
-					return nil, err
-				}
-				o.keys = append(o.keys, k)
-				o.vals[k] = v
-			}
-			_, err := d.Token() // '}'
-			return o, err
-		case '[':
-			var a []any
-			for d.More() {
-				v, err := decodeOrdered(d)
-				if err != nil {
-					return nil, err
-				}
-				a = append(a, v)
-			}
-			_, err := d.Token() // ']'
-			return a, err
-		}
-		return nil, fmt.Errorf("unexpected delimiter %v", t)
-	default:
-		return t, nil
-	}
-}
-
 // indexRaw records every object of a raw document under the location string the library
 // gives the schema at that place ("<url>#<json pointer>", each token path-escaped).
-func indexRaw(idx map[string]*rawObject, base string, ptr []string, v any) {
+func indexRaw(idx map[string]*ordered.Object, base string, ptr []string, v any) {
 	switch v := v.(type) {
-	case *rawObject:
+	case *ordered.Object:
 		idx[base+"#"+encodePointer(ptr)] = v
-		for _, k := range v.keys {
-			indexRaw(idx, base, append(ptr[:len(ptr):len(ptr)], k), v.vals[k])
+		for _, k := range v.Keys {
+			indexRaw(idx, base, append(ptr[:len(ptr):len(ptr)], k), v.Vals[k])
 		}
 	case []any:
 		for i, e := range v {
@@ -222,7 +170,7 @@ func encodePointer(ptr []string) string {
 // converter turns library schemas into nodes, sharing one node per schema so that recursive
 // schemas (the protocol rule set, the embedded delegated grant) stay finite.
 type converter struct {
-	raw   map[string]*rawObject
+	raw   map[string]*ordered.Object
 	nodes map[*jsonschema.Schema]*node
 }
 
@@ -265,7 +213,7 @@ func (c *converter) convert(s *jsonschema.Schema) (*node, error) {
 	}
 
 	// type, printed the way the document spells it
-	switch t := raw.vals["type"].(type) {
+	switch t := raw.Vals["type"].(type) {
 	case string:
 		n.types = typeBit(t)
 		n.typeNames = t
@@ -338,16 +286,16 @@ func (c *converter) convert(s *jsonschema.Schema) (*node, error) {
 	case *jsonschema.Schema:
 		n.additional = sub(a)
 	}
-	if o, ok := raw.vals["properties"].(*rawObject); ok {
+	if o, ok := raw.Vals["properties"].(*ordered.Object); ok {
 		n.propIndex = map[string]*node{}
-		for _, k := range o.keys {
+		for _, k := range o.Keys {
 			p := prop{name: k, n: sub(s.Properties[k])}
 			n.props = append(n.props, p)
 			n.propIndex[k] = p.n
 		}
 	}
-	if o, ok := raw.vals["patternProperties"].(*rawObject); ok {
-		for _, k := range o.keys {
+	if o, ok := raw.Vals["patternProperties"].(*ordered.Object); ok {
+		for _, k := range o.Keys {
 			for re, ps := range s.PatternProperties {
 				if re.String() == k {
 					n.patternProps = append(n.patternProps, patternProp{re: re, fast: fastMatcher(k), n: sub(ps)})
@@ -355,13 +303,13 @@ func (c *converter) convert(s *jsonschema.Schema) (*node, error) {
 			}
 		}
 	}
-	if o, ok := raw.vals["dependentRequired"].(*rawObject); ok {
-		for _, k := range o.keys {
+	if o, ok := raw.Vals["dependentRequired"].(*ordered.Object); ok {
+		for _, k := range o.Keys {
 			n.dependentRequired = append(n.dependentRequired, dependency{prop: k, deps: s.DependentRequired[k]})
 		}
 	}
-	if o, ok := raw.vals["dependentSchemas"].(*rawObject); ok {
-		for _, k := range o.keys {
+	if o, ok := raw.Vals["dependentSchemas"].(*ordered.Object); ok {
+		for _, k := range o.Keys {
 			n.dependentSchemas = append(n.dependentSchemas, dependentSchema{prop: k, n: sub(s.DependentSchemas[k])})
 		}
 	}

@@ -3,7 +3,6 @@ package schemas
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -15,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+	"github.com/dwn-ipfs/dwn-ipfs/internal/ordered"
 )
 
 //go:embed json/*.json
@@ -91,7 +91,7 @@ func New() (*Validator, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.UseLoader(refuseLoader{})
-	raw := map[string]*rawObject{}
+	raw := map[string]*ordered.Object{}
 	entries, err := fs.ReadDir(schemaFiles, "json")
 	if err != nil {
 		return nil, err
@@ -112,13 +112,11 @@ func New() (*Validator, error) {
 		if err := c.AddResource(u, doc); err != nil {
 			return nil, fmt.Errorf("schemas: %s: %w", e.Name(), err)
 		}
-		d := json.NewDecoder(bytes.NewReader(data))
-		d.UseNumber()
-		ordered, err := decodeOrdered(d)
+		ordDoc, err := ordered.Decode(data, true)
 		if err != nil {
 			return nil, fmt.Errorf("schemas: %s: %w", e.Name(), err)
 		}
-		indexRaw(raw, u, nil, ordered)
+		indexRaw(raw, u, nil, ordDoc)
 	}
 	v := &Validator{roots: map[string]*node{}, lib: map[string]*jsonschema.Schema{}}
 	conv := &converter{raw: raw, nodes: map[*jsonschema.Schema]*node{}}

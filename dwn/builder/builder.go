@@ -7,6 +7,7 @@
 package builder
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -79,6 +80,58 @@ func sign(payload []field, s jws.Signer) (map[string]any, error) {
 	return map[string]any{"payload": g.Payload, "signatures": sigs}, nil
 }
 
+// Option adds to the authorization of a message.
+type Option func(*auth)
+
+// auth is what the options add to a signature payload and an authorization.
+type auth struct {
+	permissionGrantID string
+	delegated         map[string]any // the delegated grant, with encodedData
+	delegatedID       string         // its message CID
+	err               error
+}
+
+// WithPermissionGrant invokes the permission grant with record ID id: the signer acts
+// as itself, as the grantee (permissionGrantId in the signature payload).
+func WithPermissionGrant(id string) Option {
+	return func(a *auth) { a.permissionGrantID = id }
+}
+
+// WithDelegatedGrant signs as a delegate under grant, a delegated grant as built by
+// PermissionGrant: the message is authored by the grantor (authorDelegatedGrant in the
+// authorization, delegatedGrantId in the signature payload).
+func WithDelegatedGrant(grant *Message, data []byte) Option {
+	return func(a *auth) {
+		a.delegated = grant.WithEncodedData(data)
+		a.delegatedID = grant.CID
+	}
+}
+
+func options(opts []Option) *auth {
+	a := &auth{}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
+}
+
+// authorization returns the authorization of a message with signature sig.
+func (a *auth) authorization(sig map[string]any) map[string]any {
+	m := map[string]any{"signature": sig}
+	if a.delegated != nil {
+		m["authorDelegatedGrant"] = a.delegated
+	}
+	return m
+}
+
+// WithEncodedData returns the message with its data as encodedData, as a RecordsQuery
+// entry carries it and as a delegated grant is embedded.
+func (m *Message) WithEncodedData(data []byte) map[string]any {
+	out := maps.Clone(m.Value)
+	out["encodedData"] = base64.RawURLEncoding.EncodeToString(data)
+	return out
+}
+
 // Write describes a RecordsWrite.
 type Write struct {
 	// Data is the record data; DataCID and DataSize are computed from it unless DataCID
@@ -106,13 +159,17 @@ type Write struct {
 }
 
 // RecordsWrite builds the initial write of a new record, signed by s.
-func RecordsWrite(w Write, s jws.Signer) (*Message, error) {
+func RecordsWrite(w Write, s jws.Signer, opts ...Option) (*Message, error) {
 	ts := now(w.Time)
 	desc := map[string]any{"interface": "Records", "method": "Write", "messageTimestamp": ts, "dateCreated": ts}
 	if err := fillWrite(desc, &w, ts); err != nil {
 		return nil, err
 	}
+	a := options(opts)
 	author := jws.SignerDID(s.KeyID())
+	if a.delegated != nil {
+		author = grantorOf(a.delegated)
+	}
 	withAuthor := maps.Clone(desc)
 	withAuthor["author"] = author
 	recordID, err := dwn.ComputeCID(withAuthor)
@@ -126,12 +183,35 @@ func RecordsWrite(w Write, s jws.Signer) (*Message, error) {
 			contextID = w.ParentContext + "/" + recordID
 		}
 	}
-	return signWrite(desc, recordID, contextID, w.ProtocolRole, s)
+	return signWrite(desc, recordID, contextID, w.ProtocolRole, s, a)
+}
+
+// grantorOf returns the signer of a grant message.
+func grantorOf(grant map[string]any) string {
+	a, _ := grant["authorization"].(map[string]any)
+	sig, _ := a["signature"].(map[string]any)
+	sigs, _ := sig["signatures"].([]any)
+	if len(sigs) == 0 {
+		return ""
+	}
+	first, _ := sigs[0].(map[string]any)
+	protected, _ := first["protected"].(string)
+	raw, err := base64.RawURLEncoding.DecodeString(protected)
+	if err != nil {
+		return ""
+	}
+	var h struct {
+		Kid string `json:"kid"`
+	}
+	if json.Unmarshal(raw, &h) != nil {
+		return ""
+	}
+	return jws.SignerDID(h.Kid)
 }
 
 // Update builds a newer write of an existing record: initial is the record's initial
 // write (its decoded JSON); w gives the new data, tags and publication.
-func Update(initial map[string]any, w Write, s jws.Signer) (*Message, error) {
+func Update(initial map[string]any, w Write, s jws.Signer, opts ...Option) (*Message, error) {
 	old, _ := initial["descriptor"].(map[string]any)
 	if old == nil {
 		return nil, fmt.Errorf("builder.Update: initial write has no descriptor")
@@ -156,7 +236,7 @@ func Update(initial map[string]any, w Write, s jws.Signer) (*Message, error) {
 	}
 	recordID, _ := initial["recordId"].(string)
 	contextID, _ := initial["contextId"].(string)
-	return signWrite(desc, recordID, contextID, w.ProtocolRole, s)
+	return signWrite(desc, recordID, contextID, w.ProtocolRole, s, options(opts))
 }
 
 func fillWrite(desc map[string]any, w *Write, ts string) error {
@@ -198,16 +278,17 @@ func fillWrite(desc map[string]any, w *Write, ts string) error {
 	return nil
 }
 
-func signWrite(desc map[string]any, recordID, contextID, role string, s jws.Signer) (*Message, error) {
+func signWrite(desc map[string]any, recordID, contextID, role string, s jws.Signer, a *auth) (*Message, error) {
 	descCID, err := dwn.ComputeCID(desc)
 	if err != nil {
 		return nil, err
 	}
-	sig, err := sign([]field{{"recordId", recordID}, {"descriptorCid", descCID}, {"contextId", contextID}, {"protocolRole", role}}, s)
+	sig, err := sign([]field{{"recordId", recordID}, {"descriptorCid", descCID}, {"contextId", contextID},
+		{"delegatedGrantId", a.delegatedID}, {"permissionGrantId", a.permissionGrantID}, {"protocolRole", role}}, s)
 	if err != nil {
 		return nil, err
 	}
-	m := map[string]any{"recordId": recordID, "descriptor": desc, "authorization": map[string]any{"signature": sig}}
+	m := map[string]any{"recordId": recordID, "descriptor": desc, "authorization": a.authorization(sig)}
 	if contextID != "" {
 		m["contextId"] = contextID
 	}
@@ -216,18 +297,20 @@ func signWrite(desc map[string]any, recordID, contextID, role string, s jws.Sign
 
 // signed builds a message whose authorization is the generic payload; s may be nil for
 // an anonymous message.
-func signed(desc map[string]any, s jws.Signer) (*Message, error) {
+func signed(desc map[string]any, s jws.Signer, opts []Option) (*Message, error) {
 	m := map[string]any{"descriptor": desc}
 	if s != nil {
 		descCID, err := dwn.ComputeCID(desc)
 		if err != nil {
 			return nil, err
 		}
-		sig, err := sign([]field{{"descriptorCid", descCID}}, s)
+		a := options(opts)
+		sig, err := sign([]field{{"descriptorCid", descCID}, {"delegatedGrantId", a.delegatedID},
+			{"permissionGrantId", a.permissionGrantID}}, s)
 		if err != nil {
 			return nil, err
 		}
-		m["authorization"] = map[string]any{"signature": sig}
+		m["authorization"] = a.authorization(sig)
 	}
 	return finish(m, "")
 }
@@ -242,7 +325,7 @@ type Query struct {
 }
 
 // RecordsQuery builds a RecordsQuery; s nil makes it anonymous.
-func RecordsQuery(q Query, s jws.Signer) (*Message, error) {
+func RecordsQuery(q Query, s jws.Signer, opts ...Option) (*Message, error) {
 	desc := map[string]any{"interface": "Records", "method": "Query", "messageTimestamp": now(q.Time), "filter": q.Filter}
 	if q.DateSort != "" {
 		desc["dateSort"] = q.DateSort
@@ -257,38 +340,38 @@ func RecordsQuery(q Query, s jws.Signer) (*Message, error) {
 		}
 		desc["pagination"] = p
 	}
-	return signed(desc, s)
+	return signed(desc, s, opts)
 }
 
 // RecordsRead builds a RecordsRead of one record; s nil makes it anonymous.
-func RecordsRead(recordID string, s jws.Signer) (*Message, error) {
-	return RecordsReadFilter(map[string]any{"recordId": recordID}, time.Time{}, s)
+func RecordsRead(recordID string, s jws.Signer, opts ...Option) (*Message, error) {
+	return RecordsReadFilter(map[string]any{"recordId": recordID}, time.Time{}, s, opts...)
 }
 
 // RecordsReadFilter builds a RecordsRead with any filter.
-func RecordsReadFilter(filter map[string]any, t time.Time, s jws.Signer) (*Message, error) {
-	return signed(map[string]any{"interface": "Records", "method": "Read", "messageTimestamp": now(t), "filter": filter}, s)
+func RecordsReadFilter(filter map[string]any, t time.Time, s jws.Signer, opts ...Option) (*Message, error) {
+	return signed(map[string]any{"interface": "Records", "method": "Read", "messageTimestamp": now(t), "filter": filter}, s, opts)
 }
 
 // RecordsDelete builds a RecordsDelete.
-func RecordsDelete(recordID string, prune bool, t time.Time, s jws.Signer) (*Message, error) {
+func RecordsDelete(recordID string, prune bool, t time.Time, s jws.Signer, opts ...Option) (*Message, error) {
 	return signed(map[string]any{"interface": "Records", "method": "Delete", "messageTimestamp": now(t),
-		"recordId": recordID, "prune": prune}, s)
+		"recordId": recordID, "prune": prune}, s, opts)
 }
 
 // ProtocolsConfigure builds a ProtocolsConfigure installing definition (a protocol
 // definition as JSON values; see dwn-protocol.md §7.1).
-func ProtocolsConfigure(definition map[string]any, t time.Time, s jws.Signer) (*Message, error) {
+func ProtocolsConfigure(definition map[string]any, t time.Time, s jws.Signer, opts ...Option) (*Message, error) {
 	return signed(map[string]any{"interface": "Protocols", "method": "Configure", "messageTimestamp": now(t),
-		"definition": definition}, s)
+		"definition": definition}, s, opts)
 }
 
 // ProtocolsQuery builds a ProtocolsQuery of one protocol ("" for all); s nil makes it
 // anonymous.
-func ProtocolsQuery(protocol string, t time.Time, s jws.Signer) (*Message, error) {
+func ProtocolsQuery(protocol string, t time.Time, s jws.Signer, opts ...Option) (*Message, error) {
 	desc := map[string]any{"interface": "Protocols", "method": "Query", "messageTimestamp": now(t)}
 	if protocol != "" {
 		desc["filter"] = map[string]any{"protocol": protocol}
 	}
-	return signed(desc, s)
+	return signed(desc, s, opts)
 }

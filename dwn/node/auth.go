@@ -16,6 +16,11 @@ type signed struct {
 	jws     *dwn.GeneralJWS
 	signer  string         // DID of the signer (kid up to '#')
 	payload map[string]any // decoded payload, numbers as json.Number
+	// author is whom the signature speaks for: the signer, or the grantor of the
+	// delegated grant the signer signed under.
+	author string
+	// delegation is the delegated grant the signer signed under, nil if none.
+	delegation *delegation
 }
 
 func (s *signed) str(k string) string {
@@ -52,6 +57,7 @@ func (n *Node) parseSignature(g *dwn.GeneralJWS, descriptorCID, payloadSchema st
 			"provided descriptorCid %s does not match expected CID %s", truncate(got, 100), descriptorCID)
 	}
 	s.signer = signerOf(g.Signatures[0].Protected)
+	s.author = s.signer
 	return s, nil
 }
 
@@ -107,6 +113,13 @@ func (n *Node) authenticate(ctx context.Context, sigs ...*signed) error {
 		}
 		if _, err := n.verifier.Verify(ctx, g); err != nil {
 			return err
+		}
+	}
+	for _, s := range sigs {
+		if s != nil && s.delegation != nil {
+			if err := n.authenticateDelegation(ctx, s.delegation); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -97,6 +97,8 @@ type Node struct {
 	verifier *jws.Verifier
 	log      *slog.Logger
 	tenants  map[string]bool
+	// permissions is the fixed definition of the built-in permissions protocol.
+	permissions *protocols.Definition
 
 	seed  maphash.Seed
 	locks [256]sync.Mutex // striped by (tenant, recordId): one writer per record at a time
@@ -124,7 +126,11 @@ func New(cfg Config, store dwn.MessageStore, data dwn.DataStore, resolver did.Re
 	if log == nil {
 		log = slog.Default()
 	}
-	n := &Node{cfg: cfg, store: store, data: data, schemas: v, log: log,
+	perms, err := parsePermissionsDefinition()
+	if err != nil {
+		return nil, fmt.Errorf("node: permissions protocol: %w", err)
+	}
+	n := &Node{cfg: cfg, store: store, data: data, schemas: v, log: log, permissions: perms,
 		verifier: &jws.Verifier{Resolver: resolver}, seed: maphash.MakeSeed()}
 	if len(cfg.AllowedTenants) > 0 {
 		n.tenants = map[string]bool{}

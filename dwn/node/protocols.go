@@ -28,17 +28,14 @@ func (n *Node) protocolsConfigure(ctx context.Context, r *request) (*Reply, erro
 	if err := checkTimestamp(d.MessageTimestamp); err != nil {
 		return nil, err
 	}
-	if len(r.msg.Authorization.AuthorDelegatedGrant) > 0 {
-		return nil, dwn.Errorf(dwn.Invalid, "ProtocolsConfigureDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
+	if err := delegate(sig, r.msg.Authorization.AuthorDelegatedGrant); err != nil {
+		return nil, err
 	}
 	if err := n.authenticate(ctx, sig); err != nil {
 		return nil, err
 	}
-	if sig.signer != r.tenant {
-		if id := sig.str("permissionGrantId"); id != "" {
-			return nil, dwn.Errorf(dwn.Unauthorized, "GrantAuthorizationGrantMissing", "Could not find permission grant with record ID %s", truncate(id, 100))
-		}
-		return nil, dwn.Errorf(dwn.Unauthorized, "ProtocolsConfigureAuthorizationFailed", "message failed authorization")
+	if err := n.authorizeConfigure(ctx, r, sig, def); err != nil {
+		return nil, err
 	}
 	cid, err := r.messageCID()
 	if err != nil {
@@ -52,7 +49,7 @@ func (n *Node) protocolsConfigure(ctx context.Context, r *request) (*Reply, erro
 	u := &dwn.ProtocolUpdate{Protocol: def.Protocol, Timestamp: d.MessageTimestamp,
 		Message: dwn.StoredMessage{CID: cid, JSON: r.json, Indexes: dwn.Indexes{
 			"interface": d.Interface, "method": d.Method, "messageTimestamp": d.MessageTimestamp,
-			"author": sig.signer, "protocol": def.Protocol, "published": def.Published}}}
+			"author": sig.author, "protocol": def.Protocol, "published": def.Published}}}
 	prev, err := n.store.Protocol(ctx, r.tenant, def.Protocol)
 	switch {
 	case dwn.KindOf(err) == dwn.NotFound:
@@ -74,6 +71,43 @@ func (n *Node) protocolsConfigure(ctx context.Context, r *request) (*Reply, erro
 		return nil, err
 	}
 	return statusReply(202, "Accepted"), nil
+}
+
+// authorizeConfigure is the reference's authorizeProtocolsConfigure: a delegate must act
+// within its delegated grant; the tenant may configure, others with a grant.
+func (n *Node) authorizeConfigure(ctx context.Context, r *request, sig *signed, def *protocols.Definition) error {
+	d := &r.msg.Descriptor
+	if dg := sig.delegation; dg != nil {
+		if err := n.checkGrant(ctx, dg.grant, sig.author, sig.signer, d); err != nil {
+			return err
+		}
+		if err := checkConfigureScope(dg.grant, def.Protocol); err != nil {
+			return err
+		}
+	}
+	switch {
+	case sig.author == r.tenant:
+		return nil
+	case sig.str("permissionGrantId") != "":
+		g, err := n.invokedGrant(ctx, r.tenant, sig)
+		if err != nil {
+			return err
+		}
+		if err := n.checkGrant(ctx, g, r.tenant, sig.author, d); err != nil {
+			return err
+		}
+		return checkConfigureScope(g, def.Protocol)
+	}
+	return dwn.Errorf(dwn.Unauthorized, "ProtocolsConfigureAuthorizationFailed", "message failed authorization")
+}
+
+// checkConfigureScope: a grant that names a protocol is only for configuring it.
+func checkConfigureScope(g *grant, protocol string) error {
+	if p := g.data.Scope.Protocol; p != nil && *p != protocol {
+		return dwn.Errorf(dwn.Unauthorized, "ProtocolsGrantAuthorizationScopeProtocolMismatch",
+			"Grant scope specifies different protocol than what appears in the configure message.")
+	}
+	return nil
 }
 
 // protocolsQuery is the reference's ProtocolsQueryHandler (§7.5): the tenant sees every
@@ -103,7 +137,19 @@ func (n *Node) protocolsQuery(ctx context.Context, r *request) (*Reply, error) {
 			return nil, err
 		}
 	}
-	all := sig != nil && sig.signer == r.tenant
+	all := sig != nil && sig.author == r.tenant
+	if !all && sig != nil && sig.str("permissionGrantId") != "" {
+		// A grantee sees every configuration; a grant for another protocol than the
+		// filter's falls back to the published ones, as a stranger's query does.
+		g, err := n.invokedGrant(ctx, r.tenant, sig)
+		if err != nil {
+			return nil, err
+		}
+		if err := n.checkGrant(ctx, g, r.tenant, sig.author, d); err != nil {
+			return nil, err
+		}
+		all = g.data.Scope.Protocol == nil || *g.data.Scope.Protocol == protocol
+	}
 	var msgs []dwn.StoredMessage
 	if protocol != "" {
 		m, err := n.store.Protocol(ctx, r.tenant, protocol)
@@ -132,6 +178,9 @@ func (n *Node) protocolsQuery(ctx context.Context, r *request) (*Reply, error) {
 // definition returns the protocol definition a record names: 400
 // ProtocolAuthorizationProtocolNotFound when the tenant has not configured it.
 func (n *Node) definition(ctx context.Context, tenant, protocol string) (*protocols.Definition, error) {
+	if protocol == permissionsProtocol {
+		return n.permissions, nil
+	}
 	k := defKey{tenant, protocol}
 	n.defsMu.Lock()
 	def, epoch := n.defs[k], n.defsEpoch

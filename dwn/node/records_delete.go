@@ -16,8 +16,8 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(r.msg.Authorization.AuthorDelegatedGrant) > 0 {
-		return nil, dwn.Errorf(dwn.Invalid, "RecordsDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
+	if err := delegatedRecords(r, sig); err != nil {
+		return nil, err
 	}
 	if err := n.authenticate(ctx, sig); err != nil {
 		return nil, err
@@ -52,7 +52,16 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sig.signer != r.tenant {
+	if dg := sig.delegation; dg != nil {
+		if err := n.checkGrant(ctx, dg.grant, sig.author, sig.signer, d); err != nil {
+			return nil, err
+		}
+		protocol, _ := initial.Indexes["protocol"].(string)
+		if err := checkDeleteScope(dg.grant, protocol); err != nil {
+			return nil, err
+		}
+	}
+	if sig.author != r.tenant {
 		protocol, _ := initial.Indexes["protocol"].(string)
 		if protocol == "" {
 			return nil, dwn.Errorf(dwn.Unauthorized, "RecordsDeleteAuthorizationFailed", "RecordsDelete message failed authorization")
@@ -61,13 +70,13 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 		if err != nil {
 			return nil, unauthorized(err)
 		}
-		a := &protocols.Access{Method: dwn.MethodDelete, Author: sig.signer, Role: sig.str("protocolRole"), Prune: d.Prune}
+		a := &protocols.Access{Method: dwn.MethodDelete, Author: sig.author, Role: sig.str("protocolRole"), Prune: d.Prune}
 		if err := protocols.AuthorizeRecord(ctx, n.recordView(r.tenant), def, a, protocol, recordOf(initial)); err != nil {
 			return nil, unauthorized(err)
 		}
 	}
 	ix := dwn.Indexes{"interface": d.Interface, "method": d.Method, "messageTimestamp": d.MessageTimestamp,
-		"recordId": d.RecordID, "prune": d.Prune, "isLatestBaseState": true, "author": sig.signer}
+		"recordId": d.RecordID, "prune": d.Prune, "isLatestBaseState": true, "author": sig.author}
 	for _, k := range []string{"protocol", "protocolPath", "recipient", "schema", "parentId", "dateCreated", "contextId"} {
 		if v, ok := initial.Indexes[k]; ok {
 			ix[k] = v

@@ -142,8 +142,8 @@ func (n *Node) parseOptionalSignature(ctx context.Context, r *request) (*signed,
 	if err != nil || s == nil {
 		return nil, err
 	}
-	if len(r.msg.Authorization.AuthorDelegatedGrant) > 0 {
-		return nil, dwn.Errorf(dwn.Invalid, "RecordsDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
+	if err := delegatedRecords(r, s); err != nil {
+		return nil, err
 	}
 	if err := n.authenticate(ctx, s); err != nil {
 		return nil, err
@@ -187,6 +187,14 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 	role := ""
 	if sig != nil {
 		role = sig.str("protocolRole")
+		if dg := sig.delegation; dg != nil {
+			if err := n.checkGrant(ctx, dg.grant, sig.author, sig.signer, d); err != nil {
+				return nil, err
+			}
+			if err := checkQueryScope(dg.grant, f.Protocol); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if role != "" {
 		if f.ProtocolPath == "" {
@@ -197,7 +205,7 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 		if err != nil {
 			return nil, unauthorized(err)
 		}
-		a := &protocols.Access{Method: dwn.MethodQuery, Author: sig.signer, Role: role}
+		a := &protocols.Access{Method: dwn.MethodQuery, Author: sig.author, Role: role}
 		if err := protocols.AuthorizeQuery(ctx, n.recordView(r.tenant), def, a, f.Protocol, f.ProtocolPath, f.ContextID); err != nil {
 			return nil, unauthorized(err)
 		}
@@ -206,7 +214,7 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pub, constrained := base.Equal["published"].(bool); role != "" && sig.signer != r.tenant && (!constrained || !pub) {
+	if pub, constrained := base.Equal["published"].(bool); role != "" && sig.author != r.tenant && (!constrained || !pub) {
 		// Unpublished records the invoked role may query (the reference's
 		// buildUnpublishedProtocolAuthorizedRecordsFilter).
 		u := cloneFilter(base)
@@ -267,7 +275,7 @@ func (n *Node) entryJSON(ctx context.Context, tenant string, m *dwn.StoredMessag
 // owner sees everything; anonymous callers published records; other DIDs published
 // records plus unpublished ones they authored or receive.
 func visibleFilters(base dwn.Filter, tenant string, sig *signed) ([]dwn.Filter, error) {
-	if sig != nil && sig.signer == tenant {
+	if sig != nil && sig.author == tenant {
 		return []dwn.Filter{base}, nil
 	}
 	// base.Equal["published"] already folds in filter.published, a datePublished range
@@ -291,12 +299,12 @@ func visibleFilters(base dwn.Filter, tenant string, sig *signed) ([]dwn.Filter, 
 	}
 	if allowsUnpublished {
 		for _, prop := range []string{"author", "recipient"} {
-			if !filterAllows(base, prop, sig.signer) {
+			if !filterAllows(base, prop, sig.author) {
 				continue
 			}
 			u := cloneFilter(base)
 			u.Equal["published"] = false
-			u.Equal[prop] = sig.signer
+			u.Equal[prop] = sig.author
 			if u.OneOf != nil {
 				oneOf := make(map[string][]any, len(u.OneOf))
 				for k, v := range u.OneOf {

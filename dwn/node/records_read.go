@@ -39,13 +39,13 @@ func (n *Node) recordsRead(ctx context.Context, r *request) (*Reply, error) {
 		if err != nil {
 			return nil, dwn.Errorf(dwn.Invalid, "RecordsReadInitialWriteNotFound", "initial write for deleted record not found")
 		}
-		if err := n.authorizeRead(ctx, r.tenant, sig, initial); err != nil {
+		if err := n.authorizeRead(ctx, r.tenant, d, sig, initial); err != nil {
 			return nil, err
 		}
 		return &Reply{Status: dwn.Status{Code: 404, Detail: "Not Found"},
 			Entry: &ReadEntry{RecordsDelete: newest.JSON, InitialWrite: initial.JSON}}, nil
 	}
-	if err := n.authorizeRead(ctx, r.tenant, sig, newest); err != nil {
+	if err := n.authorizeRead(ctx, r.tenant, d, sig, newest); err != nil {
 		return nil, err
 	}
 	entry := &ReadEntry{RecordsWrite: newest.JSON}
@@ -115,23 +115,33 @@ func (n *Node) findForRead(ctx context.Context, tenant string, f *dwn.RecordsFil
 	return nil, dwn.Errorf(dwn.Invalid, "RecordsReadReturnedMultiple", "Multiple records exist for the RecordsRead filter")
 }
 
-// authorizeRead is the reference's authorizeRecordsRead: the tenant, anyone for a
-// published record, the record's author or recipient, and otherwise the rules of the
-// record's protocol. m is the write being read (the initial write of a deleted record).
-func (n *Node) authorizeRead(ctx context.Context, tenant string, sig *signed, m *dwn.StoredMessage) error {
+// authorizeRead is the reference's authorizeRecordsRead: delegates must act within
+// their delegated grants; then the tenant, anyone for a published record, the record's
+// author or recipient, a grantee, and otherwise the rules of the record's protocol. m is
+// the write being read (the initial write of a deleted record); d is the read's
+// descriptor.
+func (n *Node) authorizeRead(ctx context.Context, tenant string, d *dwn.Descriptor, sig *signed, m *dwn.StoredMessage) error {
 	ix := m.Indexes
-	if sig != nil && sig.signer == tenant {
+	if sig != nil && sig.delegation != nil {
+		if err := n.checkRecordGrant(ctx, sig.delegation.grant, sig.author, sig.signer, d, scopedRecordOf(ix), false, false); err != nil {
+			return err
+		}
+	}
+	if sig != nil && sig.author == tenant {
 		return nil
 	}
 	if pub, _ := ix["published"].(bool); pub {
 		return nil
 	}
-	if sig != nil && (ix["recipient"] == sig.signer || ix["author"] == sig.signer) {
+	if sig != nil && (ix["recipient"] == sig.author || ix["author"] == sig.author) {
 		return nil
 	}
 	if sig != nil && sig.str("permissionGrantId") != "" {
-		return dwn.Errorf(dwn.Unauthorized, "GrantAuthorizationGrantMissing", "Could not find permission grant with record ID %s",
-			truncate(sig.str("permissionGrantId"), 100))
+		g, err := n.invokedGrant(ctx, tenant, sig)
+		if err != nil {
+			return err
+		}
+		return n.checkRecordGrant(ctx, g, tenant, sig.author, d, scopedRecordOf(ix), false, false)
 	}
 	if protocol, _ := ix["protocol"].(string); protocol != "" {
 		def, err := n.definition(ctx, tenant, protocol)
@@ -140,7 +150,7 @@ func (n *Node) authorizeRead(ctx context.Context, tenant string, sig *signed, m 
 		}
 		a := &protocols.Access{Method: dwn.MethodRead}
 		if sig != nil {
-			a.Author, a.Role = sig.signer, sig.str("protocolRole")
+			a.Author, a.Role = sig.author, sig.str("protocolRole")
 		}
 		return unauthorized(protocols.AuthorizeRecord(ctx, n.recordView(tenant), def, a, protocol, recordOf(m)))
 	}

@@ -86,15 +86,18 @@ func (n *Node) parseRecordsWrite(r *request) (*writeInfo, error) {
 			return nil, err
 		}
 	}
-	if len(m.Authorization.AuthorDelegatedGrant) > 0 || len(m.Authorization.OwnerDelegatedGrant) > 0 {
-		return nil, dwn.Errorf(dwn.Invalid, "RecordsWriteDelegatedGrantUnsupported", "delegated grants are not supported by this server yet")
+	if err := delegate(w.sig, m.Authorization.AuthorDelegatedGrant); err != nil {
+		return nil, err
+	}
+	if err := delegate(w.owner, m.Authorization.OwnerDelegatedGrant); err != nil {
+		return nil, err
 	}
 	if m.Attestation != nil {
 		if err := n.checkAttestation(m.Attestation, w.descCID); err != nil {
 			return nil, err
 		}
 	}
-	w.author = w.sig.signer
+	w.author = w.sig.author
 	if w.entryID, err = entryID(r.descriptor(), w.author); err != nil {
 		return nil, err
 	}
@@ -116,6 +119,12 @@ func (n *Node) parseRecordsWrite(r *request) (*writeInfo, error) {
 	if w.sig.str("contextId") != m.ContextID {
 		return nil, dwn.Errorf(dwn.Invalid, "RecordsWriteValidateIntegrityContextIdNotInSignerSignaturePayload",
 			"contextId in message does not match contextId in authorization")
+	}
+	if err := checkDelegation(w.sig, m.Authorization.AuthorDelegatedGrant, "Author"); err != nil {
+		return nil, err
+	}
+	if err := checkDelegation(w.owner, m.Authorization.OwnerDelegatedGrant, "Owner"); err != nil {
+		return nil, err
 	}
 	if ac := w.sig.str("attestationCid"); ac != "" {
 		got, err := dwn.ComputeCID(r.raw["attestation"])
@@ -238,6 +247,11 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 				"RecordsWrite is not allowed after a RecordsDelete.")
 		}
 	}
+	if d.Protocol == permissionsProtocol && d.ProtocolPath == revocationPath {
+		if err := n.checkRevocation(ctx, r.tenant, d); err != nil {
+			return nil, err
+		}
+	}
 
 	u := &dwn.RecordUpdate{RecordID: r.msg.RecordID, Timestamp: d.MessageTimestamp,
 		IsInitial: w.isInitial, DataCID: d.DataCID, DataSize: d.DataSize, ParentID: d.ParentID}
@@ -252,6 +266,11 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 		enc, ref, bw, err := n.receiveData(ctx, r, d)
 		if err != nil {
 			return nil, err
+		}
+		if d.Protocol == permissionsProtocol && enc != nil {
+			if err := n.checkPermissionRecord(d, enc); err != nil {
+				return nil, err
+			}
 		}
 		stored.EncodedData, u.NewData, upload = enc, ref, bw
 		u.Queryable = true
@@ -303,23 +322,32 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 }
 
 // authorizeWrite applies the reference's authorizeRecordsWrite: the owner, if any, must
-// be the tenant; the tenant may write; others only as the record's protocol allows.
+// be the tenant; delegates must act within their delegated grants; the tenant and the
+// owner may write; others with a permission grant or as the record's protocol allows.
 func (n *Node) authorizeWrite(ctx context.Context, r *request, w *writeInfo, def *protocols.Definition, pw *protocols.Write, view *recordView) error {
-	if w.owner != nil {
-		if w.owner.signer != r.tenant {
-			return dwn.Errorf(dwn.Unauthorized, "RecordsWriteOwnerAndTenantMismatch",
-				"owner %s must be the same as tenant %s", truncate(w.owner.signer, 200), truncate(r.tenant, 200))
+	d := &r.msg.Descriptor
+	if w.owner != nil && w.owner.author != r.tenant {
+		return dwn.Errorf(dwn.Unauthorized, "RecordsWriteOwnerAndTenantMismatch",
+			"Owner %s must be the same as tenant %s when specified.", truncate(w.owner.author, 200), truncate(r.tenant, 200))
+	}
+	rec := scopedRecord{protocol: d.Protocol, protocolPath: d.ProtocolPath, contextID: r.msg.ContextID}
+	for _, s := range []*signed{w.sig, w.owner} {
+		if s != nil && s.delegation != nil {
+			if err := n.checkRecordGrant(ctx, s.delegation.grant, s.author, s.signer, d, rec, true, d.IsPublished()); err != nil {
+				return err
+			}
 		}
+	}
+	switch {
+	case w.owner != nil, w.author == r.tenant:
 		return nil
-	}
-	if w.author == r.tenant {
-		return nil
-	}
-	if w.sig.str("permissionGrantId") != "" {
-		return dwn.Errorf(dwn.Unauthorized, "GrantAuthorizationGrantMissing", "Could not find permission grant with record ID %s",
-			truncate(w.sig.str("permissionGrantId"), 100))
-	}
-	if def != nil {
+	case w.sig.str("permissionGrantId") != "":
+		g, err := n.invokedGrant(ctx, r.tenant, w.sig)
+		if err != nil {
+			return err
+		}
+		return n.checkRecordGrant(ctx, g, r.tenant, w.author, d, rec, true, d.IsPublished())
+	case def != nil:
 		return unauthorized(protocols.AuthorizeWrite(ctx, view, def, pw))
 	}
 	return dwn.Errorf(dwn.Unauthorized, "RecordsWriteAuthorizationFailed", "message failed authorization")

@@ -10,7 +10,7 @@
 // timestamps are fixed, so regenerating gives byte-identical files.
 
 import { createHash, createPrivateKey } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,8 @@ import {
   EventLogLevel,
   Message,
   MessageStoreLevel,
+  PermissionGrant,
+  PermissionsProtocol,
   PrivateKeySigner,
   ProtocolsConfigure,
   ProtocolsQuery,
@@ -31,6 +33,7 @@ import {
   RecordsRead,
   RecordsWrite,
   ResumableTaskStoreLevel,
+  Time,
 } from '@tbd54566975/dwn-sdk-js';
 import { DidKey } from '@web5/dids';
 
@@ -143,8 +146,11 @@ class Scenario {
    * Sends `message` (+ optional data) to the reference DWN and records the step.
    * `expect` is the status code the scenario author intends; a different reply aborts generation.
    * `ids` (optional) asserts the recordIds of the reply entries, in order.
+   * `dwnd` (optional) records a documented difference: what dwnd answers instead
+   * ({status, code, why}; see docs/compatibility.md). Such a step must not change state
+   * that later steps look at.
    */
-  async step(name, tenant, message, { data, expect, ids, cursor } = {}) {
+  async step(name, tenant, message, { data, expect, ids, cursor, dwnd } = {}) {
     const sent = clone(message);
     const options = data !== undefined ? { dataStream: DataStream.fromBytes(data) } : {};
     const reply = await this.dwn.processMessage(tenant, clone(sent), options);
@@ -165,6 +171,7 @@ class Scenario {
     const step = { name, tenant, message: sent };
     if (data !== undefined) step.data = b64url(data);
     step.expect = { status: json.status.code, detail: json.status.detail, reply: json };
+    if (dwnd !== undefined) step.dwnd = dwnd;
     this.steps.push(step);
     return json;
   }
@@ -1662,6 +1669,496 @@ scenario('protocols-size-tags',
     await send(s, 'closed without tags -> 202', T, await other('closed'), { expect: 202 });
     await check(s, 'owner queries tagged records by tag priority range', T,
       await query(s, alice, { protocol: ST, protocolPath: 'tagged', tags: { priority: { gte: 2 } } }), { expect: 200 });
+  });
+
+// ---- permission grants (file name starts with permissions-) ----
+
+const GT = 'https://example.com/grants-test';
+const GT_OTHER = 'https://example.com/grants-test/other';
+const PERMISSIONS = PermissionsProtocol.uri;
+const GRANT_FAR_EXPIRY = '2030-01-01T00:00:00.000000Z';
+
+const grantsTestDefinition = {
+  protocol: GT,
+  published: true,
+  types: {
+    post: { dataFormats: ['application/json'] },
+    comment: { dataFormats: ['application/json'] },
+  },
+  // no $actions anywhere: only the tenant, grants and delegates can write or read unpublished records
+  structure: { post: { comment: {} } },
+};
+
+const grantsOtherDefinition = {
+  protocol: GT_OTHER,
+  published: false,
+  types: { note: { dataFormats: ['application/json'] } },
+  structure: { note: {} },
+};
+
+/**
+ * Runs `fn` with the SDK clock (Time.getCurrentTimestamp) fixed at `ts`. PermissionsProtocol.createRevocation
+ * takes no timestamp at all and createRequest takes one only for messageTimestamp (dateCreated comes from the
+ * clock), so this is how their messages get fixed timestamps.
+ */
+async function atClock(ts, fn) {
+  const original = Time.getCurrentTimestamp;
+  Time.getCurrentTimestamp = () => ts;
+  try {
+    return await fn();
+  } finally {
+    Time.getCurrentTimestamp = original;
+  }
+}
+
+/**
+ * A grant built by PermissionsProtocol.createGrant. Returns { message, data, encoded (message + encodedData,
+ * as embedded for delegation), id, grant (PermissionGrant) }. `owner`: also signed as owner by that persona.
+ */
+async function makeGrant(s, grantor, grantee, scope, opts = {}) {
+  const dateGranted = opts.dateGranted ?? s.ts();
+  const { recordsWrite, permissionGrantBytes } = await PermissionsProtocol.createGrant({
+    signer: grantor.signer,
+    grantedTo: grantee.did,
+    dateGranted,
+    dateExpires: opts.dateExpires ?? GRANT_FAR_EXPIRY,
+    scope,
+    conditions: opts.conditions,
+    delegated: opts.delegated,
+    description: opts.description,
+  });
+  if (opts.owner !== undefined) await recordsWrite.signAsOwner(opts.owner.signer);
+  const message = recordsWrite.message;
+  const encoded = { ...clone(message), encodedData: b64url(permissionGrantBytes) };
+  return { message, data: permissionGrantBytes, encoded, id: message.recordId, grant: await PermissionGrant.parse(encoded) };
+}
+
+/** A permission request built by PermissionsProtocol.createRequest at the next timestamp. */
+async function makeRequest(s, author, scope, opts = {}) {
+  const ts = s.ts();
+  const { recordsWrite, permissionRequestBytes } = await atClock(ts, () => PermissionsProtocol.createRequest({
+    signer: author.signer, dateRequested: ts, delegated: opts.delegated ?? false, scope, description: opts.description,
+  }));
+  return { message: recordsWrite.message, data: permissionRequestBytes };
+}
+
+/** A revocation built by PermissionsProtocol.createRevocation at `ts` (default: the next timestamp). */
+async function makeRevocation(s, author, grant, { ts, description } = {}) {
+  const at = ts ?? s.ts();
+  const { recordsWrite, permissionRevocationBytes } = await atClock(at, () => PermissionsProtocol.createRevocation({
+    signer: author.signer, grant: grant.grant, description,
+  }));
+  if (recordsWrite.message.descriptor.messageTimestamp !== at) throw new Error('createRevocation did not use the fixed clock');
+  return { message: recordsWrite.message, data: permissionRevocationBytes };
+}
+
+/** A permissions-protocol record with arbitrary JSON data (for records createGrant/createRequest refuse or fix up). */
+async function rawPermissionRecord(s, author, protocolPath, dataObject, opts = {}) {
+  const data = utf8(JSON.stringify(dataObject));
+  const w = await write(s, author, { protocol: PERMISSIONS, protocolPath, dataFormat: 'application/json', ...opts, data });
+  return { message: w.message, data };
+}
+
+/** Replaces a message's authorization by one signed by `signer` that carries `permissionGrantId` (for messages whose create() has no such option). */
+async function withGrantId(message, signer, permissionGrantId) {
+  const authorization = await Message.createAuthorization({ descriptor: message.descriptor, signer: signer.signer, permissionGrantId });
+  return { ...clone(message), authorization };
+}
+
+scenario('permissions-grants',
+  'Permission requests, grants and revocations (https://tbd.website/dwn/permissions) and their validation; grants invoked with permissionGrantId by RecordsWrite / RecordsRead / RecordsQuery / RecordsDelete / ProtocolsConfigure / ProtocolsQuery (every failure: missing, not a grant, grantee, grantor, not yet active, expired, revoked before/after, interface, method, protocol, contextId, protocolPath, publication conditions, query scope, which check wins); delegated grants (authorDelegatedGrant on writes, reads, queries, deletes and configures; ownerDelegatedGrant) and their failures.',
+  async (s) => {
+    const alice = await s.persona('alice'); // tenant
+    const bob = await s.persona('bob'); // grantee
+    const carol = await s.persona('carol'); // stranger
+    const dave = await s.persona('dave'); // alice's app key (delegate)
+    const eve = await s.persona('eve'); // another app key
+    const T = alice.did;
+    const NOT_ALLOWED = 'ProtocolAuthorizationActionNotAllowed';
+    const NO_RULES = 'ProtocolAuthorizationActionRulesNotFound';
+    const idOf = (w) => w.message.recordId;
+    const scope = (iface, method, extra = {}) => ({ interface: iface, method, ...extra });
+    const RW = scope('Records', 'Write', { protocol: GT });
+    const grantSent = async (name, grantor, grantee, sc, opts = {}) => {
+      const g = await makeGrant(s, grantor, grantee, sc, opts);
+      await send(s, name, T, g, { expect: 202 });
+      return g;
+    };
+    const bobWrites = (path, grantId, { protocol = GT, ...opts } = {}) => pwrite(s, bob, protocol, path, { permissionGrantId: grantId, ...opts });
+    const readWith = async (signer, recordId, grantId) => read(s, signer, { recordId }, grantId === undefined ? {} : { permissionGrantId: grantId });
+    const missingGrantId = await missingRecordId(`${s.name}/missing-grant`);
+
+    // ---- setup: two protocols and some records of alice
+    const gtConfigure = await configure(s, alice, grantsTestDefinition);
+    await check(s, 'alice configures grants-test (published, no $actions) -> 202', T, gtConfigure, { expect: 202 });
+    const otherConfigure = await configure(s, alice, grantsOtherDefinition);
+    await check(s, 'alice configures grants-test/other (unpublished) -> 202', T, otherConfigure, { expect: 202 });
+    const p1 = await pwrite(s, alice, GT, 'post');
+    await send(s, 'alice writes unpublished post p1', T, p1, { expect: 202 });
+    const c1 = await pwrite(s, alice, GT, 'post/comment', { parentContextId: p1.message.contextId });
+    await send(s, 'alice writes comment c1 under p1', T, c1, { expect: 202 });
+    const p2 = await pwrite(s, alice, GT, 'post');
+    await send(s, 'alice writes unpublished post p2', T, p2, { expect: 202 });
+    const c2 = await pwrite(s, alice, GT, 'post/comment', { parentContextId: p2.message.contextId });
+    await send(s, 'alice writes comment c2 under p2', T, c2, { expect: 202 });
+    const pub = await pwrite(s, alice, GT, 'post', { published: true });
+    await send(s, 'alice writes published post pub', T, pub, { expect: 202 });
+    const flatData = utf8('flat unpublished record');
+    const flat = await write(s, alice, { data: flatData });
+    await check(s, 'alice writes an unpublished flat record', T, flat.message, { data: flatData, expect: 202 });
+    const note = await pwrite(s, alice, GT_OTHER, 'note');
+    await send(s, 'alice writes a note in grants-test/other', T, note, { expect: 202 });
+
+    // ---- permission records: requests
+    const request = await makeRequest(s, bob, RW, { description: 'bob asks to write posts' });
+    await send(s, 'bob writes a permission request (anyone can create) -> 202', T, request, { expect: 202 });
+    await send(s, 'request scoped to a protocol without the protocol tag -> 400', T,
+      await rawPermissionRecord(s, bob, 'request', { delegated: false, scope: RW }), { expect: 400, code: 'PermissionsProtocolValidateScopeMissingProtocolTag' });
+    await send(s, 'request data without delegated (PermissionRequestData schema) -> 400', T,
+      await rawPermissionRecord(s, bob, 'request', { scope: RW }, { tags: { protocol: GT } }), { expect: 400, code: 'SchemaValidatorFailure' });
+
+    // ---- permission records: grants
+    const gWrite = await grantSent('alice grants bob Records Write on grants-test -> 202', alice, bob, RW);
+    await send(s, 'bob writes a grant (to carol) into alice\'s DWN -> 401', T, await makeGrant(s, bob, carol, RW), { expect: 401, code: NOT_ALLOWED });
+    const grantData = (extra) => ({ dateExpires: GRANT_FAR_EXPIRY, scope: RW, ...extra });
+    const rawGrant = async (dataObject, opts = {}) => rawPermissionRecord(s, alice, 'grant', dataObject, { recipient: bob.did, tags: { protocol: GT }, ...opts });
+    await send(s, 'grant data without dateExpires (PermissionGrantData schema) -> 400', T,
+      await rawGrant({ scope: RW }), { expect: 400, code: 'SchemaValidatorFailure' });
+    await send(s, 'grant data with an unknown property -> 400', T,
+      await rawGrant(grantData({ color: 'blue' })), { expect: 400, code: 'SchemaValidatorAdditionalPropertyNotAllowed' });
+    await send(s, 'protocol-scoped grant without the protocol tag -> 400', T,
+      await rawGrant(grantData(), { tags: undefined }), { expect: 400, code: 'PermissionsProtocolValidateScopeMissingProtocolTag' });
+    await send(s, 'protocol-scoped grant with a mismatched protocol tag -> 400', T,
+      await rawGrant(grantData(), { tags: { protocol: GT_OTHER } }), { expect: 400, code: 'PermissionsProtocolValidateScopeProtocolMismatch' });
+    await send(s, 'grant scope with both contextId and protocolPath -> 400', T,
+      await rawGrant(grantData({ scope: { ...RW, contextId: p1.message.contextId, protocolPath: 'post' } })),
+      { expect: 400, code: 'PermissionsProtocolValidateScopeContextIdProhibitedProperties' });
+    await send(s, 'grant of 10001 bytes ($size max 10000) -> 400', T,
+      await rawGrant(grantData({ description: 'x'.repeat(10001 - JSON.stringify(grantData({ description: '' })).length) })),
+      { expect: 400, code: 'ProtocolAuthorizationMaxSizeInvalid' });
+
+    // ---- permission records: revocations
+    const gRevoked = await grantSent('alice grants bob Records Write (to be revoked) -> 202', alice, bob, RW);
+    const tBeforeRevocation = s.ts();
+    const revocation = await makeRevocation(s, alice, gRevoked, { description: 'no longer' });
+    const tRevocation = revocation.message.descriptor.messageTimestamp;
+    await send(s, 'bob revokes alice\'s grant to him -> 401', T, await makeRevocation(s, bob, gRevoked), { expect: 401, code: NOT_ALLOWED });
+    await send(s, 'alice revokes the grant -> 202', T, revocation, { expect: 202 });
+    await send(s, 'revocation whose protocol tag differs from the grant scope -> 400', T,
+      await rawPermissionRecord(s, alice, 'grant/revocation', {}, { parentContextId: gWrite.id, tags: { protocol: GT_OTHER } }),
+      { expect: 400, code: 'PermissionsProtocolValidateRevocationProtocolTagMismatch' });
+    await send(s, 'revocation of a protocol-scoped grant without a protocol tag -> 400', T,
+      await rawPermissionRecord(s, alice, 'grant/revocation', {}, { parentContextId: gWrite.id }),
+      { expect: 400, code: 'PermissionsProtocolValidateRevocationProtocolTagMismatch' });
+    const unsentGrant = await makeGrant(s, alice, bob, RW);
+    await send(s, 'revocation of a grant that is not in the DWN -> 400', T, await makeRevocation(s, alice, unsentGrant),
+      { expect: 400, code: 'ProtocolAuthorizationIncorrectProtocolPath' });
+    await check(s, 'anonymous reads the revocation (anyone can read) -> 200', T, await read(s, null, { recordId: idOf(revocation) }), { expect: 200 });
+    await check(s, 'bob (recipient) reads his grant -> 200', T, await read(s, bob, { recordId: gWrite.id }), { expect: 200 });
+    await check(s, 'bob queries the grants: the two granted to him', T,
+      await query(s, bob, { protocol: PERMISSIONS, protocolPath: 'grant' }), { expect: 200, ids: [gWrite.id, gRevoked.id] });
+    await check(s, 'carol reads bob\'s grant -> 401', T, await read(s, carol, { recordId: gWrite.id }), { expect: 401, code: NOT_ALLOWED });
+
+    // ---- RecordsWrite with permissionGrantId
+    const bobPost = await bobWrites('post', gWrite.id);
+    await send(s, 'write: bob writes a post with his grant -> 202', T, bobPost, { expect: 202 });
+    await send(s, 'write: bob writes a post without a grant -> 401', T, await bobWrites('post', undefined), { expect: 401, code: NO_RULES });
+    await send(s, 'write: grant missing -> 401', T, await bobWrites('post', missingGrantId), { expect: 401, code: 'GrantAuthorizationGrantMissing' });
+    await send(s, 'write: permissionGrantId of a request record (not a grant) -> 401', T, await bobWrites('post', idOf(request)),
+      { expect: 401, code: 'GrantAuthorizationGrantMissing' });
+    await send(s, 'write: carol invokes bob\'s grant -> 401', T, await pwrite(s, carol, GT, 'post', { permissionGrantId: gWrite.id }),
+      { expect: 401, code: 'GrantAuthorizationNotGrantedToAuthor' });
+    const gByBob = await grantSent('grant authored by bob (to carol), owner-signed by alice -> 202', bob, carol, RW, { owner: alice });
+    await send(s, 'write: carol invokes the grant authored by bob -> 401', T, await pwrite(s, carol, GT, 'post', { permissionGrantId: gByBob.id }),
+      { expect: 401, code: 'GrantAuthorizationNotGrantedForTenant' });
+    const gFuture = await grantSent('alice grants bob Records Write from 2024-01-12 -> 202', alice, bob, RW, { dateGranted: timestamp(1000000) });
+    await send(s, 'write: grant not yet active -> 401', T, await bobWrites('post', gFuture.id), { expect: 401, code: 'GrantAuthorizationGrantNotYetActive' });
+    const gExpiring = await makeGrant(s, alice, bob, RW, { dateExpires: timestamp(s.seconds + 2) });
+    await send(s, 'alice grants bob Records Write expiring 2 seconds later -> 202', T, gExpiring, { expect: 202 });
+    await send(s, 'write: at exactly dateGranted -> 202', T,
+      await bobWrites('post', gExpiring.id, { messageTimestamp: gExpiring.message.descriptor.dateCreated }), { expect: 202 });
+    s.ts(); // the next message is at exactly dateExpires
+    await send(s, 'write: at exactly dateExpires -> 401', T, await bobWrites('post', gExpiring.id), { expect: 401, code: 'GrantAuthorizationGrantExpired' });
+    await send(s, 'write: revoked grant, timestamp after the revocation -> 401', T, await bobWrites('post', gRevoked.id),
+      { expect: 401, code: 'GrantAuthorizationGrantRevoked' });
+    await send(s, 'write: revoked grant, timestamp equal to the revocation -> 401', T,
+      await bobWrites('post', gRevoked.id, { messageTimestamp: tRevocation }), { expect: 401, code: 'GrantAuthorizationGrantRevoked' });
+    await send(s, 'write: revoked grant, timestamp before the revocation -> 202', T,
+      await bobWrites('post', gRevoked.id, { messageTimestamp: tBeforeRevocation }), { expect: 202 });
+    const gPQ = await grantSent('alice grants bob Protocols Query (unrestricted) -> 202', alice, bob, scope('Protocols', 'Query'));
+    await send(s, 'write: Protocols grant (interface mismatch) -> 401', T, await bobWrites('post', gPQ.id),
+      { expect: 401, code: 'GrantAuthorizationInterfaceMismatch' });
+    const gRead = await grantSent('alice grants bob Records Read on grants-test -> 202', alice, bob, scope('Records', 'Read', { protocol: GT }));
+    await send(s, 'write: Records Read grant (method mismatch) -> 401', T, await bobWrites('post', gRead.id),
+      { expect: 401, code: 'GrantAuthorizationMethodMismatch' });
+    const gWriteOther = await grantSent('alice grants bob Records Write on grants-test/other -> 202', alice, bob,
+      scope('Records', 'Write', { protocol: GT_OTHER }));
+    await send(s, 'write: grant for another protocol -> 401', T, await bobWrites('post', gWriteOther.id),
+      { expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolMismatch' });
+    const flatByBob = await write(s, bob, { data: utf8('flat by bob'), permissionGrantId: gWrite.id });
+    await check(s, 'write: flat record with a protocol-scoped grant -> 401', T, flatByBob.message,
+      { data: utf8('flat by bob'), expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolMismatch' });
+    const gCtx = await grantSent('alice grants bob Records Write in the context of p1 -> 202', alice, bob, { ...RW, contextId: p1.message.contextId });
+    const bobCommentP1 = await bobWrites('post/comment', gCtx.id, { parentContextId: p1.message.contextId });
+    await send(s, 'write: comment under p1 with the p1 context grant (prefix match) -> 202', T, bobCommentP1, { expect: 202 });
+    await send(s, 'write: comment under p2 with the p1 context grant -> 401', T,
+      await bobWrites('post/comment', gCtx.id, { parentContextId: p2.message.contextId }), { expect: 401, code: 'RecordsGrantAuthorizationScopeContextIdMismatch' });
+    const gPath = await grantSent('alice grants bob Records Write on protocolPath post/comment -> 202', alice, bob, { ...RW, protocolPath: 'post/comment' });
+    await send(s, 'write: post with the post/comment grant -> 401', T, await bobWrites('post', gPath.id),
+      { expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolPathMismatch' });
+    const bobCommentP2 = await bobWrites('post/comment', gPath.id, { parentContextId: p2.message.contextId });
+    await send(s, 'write: comment under p2 with the post/comment grant -> 202', T, bobCommentP2, { expect: 202 });
+    const gPubReq = await grantSent('alice grants bob Records Write with publication Required -> 202', alice, bob, RW,
+      { conditions: { publication: 'Required' } });
+    await send(s, 'write: unpublished post under publication Required -> 401', T, await bobWrites('post', gPubReq.id),
+      { expect: 401, code: 'RecordsGrantAuthorizationConditionPublicationRequired' });
+    await send(s, 'write: published post under publication Required -> 202', T, await bobWrites('post', gPubReq.id, { published: true }), { expect: 202 });
+    const gPubProh = await grantSent('alice grants bob Records Write with publication Prohibited -> 202', alice, bob, RW,
+      { conditions: { publication: 'Prohibited' } });
+    await send(s, 'write: published post under publication Prohibited -> 401', T, await bobWrites('post', gPubProh.id, { published: true }),
+      { expect: 401, code: 'RecordsGrantAuthorizationConditionPublicationProhibited' });
+    await send(s, 'write: unpublished post under publication Prohibited -> 202', T, await bobWrites('post', gPubProh.id), { expect: 202 });
+    const bobUpdate = await pwrite(s, bob, GT, 'post', { recordId: idOf(bobPost), dateCreated: bobPost.message.descriptor.dateCreated, permissionGrantId: gWrite.id });
+    await send(s, 'write: bob updates his post with his grant -> 202', T, bobUpdate, { expect: 202 });
+
+    // which check wins
+    await send(s, 'precedence: carol with bob\'s expired grant -> 401 NotGrantedToAuthor (grantee before time)', T,
+      await pwrite(s, carol, GT, 'post', { permissionGrantId: gExpiring.id }), { expect: 401, code: 'GrantAuthorizationNotGrantedToAuthor' });
+    await check(s, 'precedence: expired Records grant on a ProtocolsConfigure -> 401 GrantExpired (time before interface)', T,
+      (await ProtocolsConfigure.create({ definition: { ...grantsOtherDefinition, protocol: `${GT}/expired` }, messageTimestamp: s.ts(), signer: bob.signer,
+        permissionGrantId: gExpiring.id })).message, { expect: 401, code: 'GrantAuthorizationGrantExpired' });
+    await send(s, 'precedence: revoked grant for a note in another protocol -> 401 GrantRevoked (revocation before scope)', T,
+      await pwrite(s, bob, GT_OTHER, 'note', { permissionGrantId: gRevoked.id }), { expect: 401, code: 'GrantAuthorizationGrantRevoked' });
+    await send(s, 'precedence: post/comment grant requiring publication, unpublished post -> 401 protocolPath (scope before conditions)', T,
+      await bobWrites('post', (await grantSent('alice grants bob Records Write on post/comment with publication Required -> 202', alice, bob,
+        { ...RW, protocolPath: 'post/comment' }, { conditions: { publication: 'Required' } })).id),
+      { expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolPathMismatch' });
+
+    // ---- RecordsRead with permissionGrantId
+    await check(s, 'read: bob reads p1 without a grant -> 401', T, await readWith(bob, idOf(p1)), { expect: 401, code: NO_RULES });
+    await check(s, 'read: bob reads p1 with his Records Read grant -> 200', T, await readWith(bob, idOf(p1), gRead.id), { expect: 200 });
+    await check(s, 'read: grant missing -> 401', T, await readWith(bob, idOf(p1), missingGrantId), { expect: 401, code: 'GrantAuthorizationGrantMissing' });
+    await check(s, 'read: published post with a missing grant -> 200 (published is checked first)', T, await readWith(bob, idOf(pub), missingGrantId),
+      { expect: 200 });
+    await check(s, 'read: carol invokes bob\'s read grant -> 401', T, await readWith(carol, idOf(p1), gRead.id),
+      { expect: 401, code: 'GrantAuthorizationNotGrantedToAuthor' });
+    await check(s, 'read: Records Write grant (method mismatch) -> 401', T, await readWith(bob, idOf(p1), gWrite.id),
+      { expect: 401, code: 'GrantAuthorizationMethodMismatch' });
+    await check(s, 'read: flat record with a protocol-scoped grant -> 401', T, await readWith(bob, idOf(flat), gRead.id),
+      { expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolMismatch' });
+    const gReadCtx = await grantSent('alice grants bob Records Read in the context of p1 -> 202', alice, bob,
+      scope('Records', 'Read', { protocol: GT, contextId: p1.message.contextId }));
+    await check(s, 'read: c1 with the p1 context grant -> 200', T, await readWith(bob, idOf(c1), gReadCtx.id), { expect: 200 });
+    await check(s, 'read: c2 with the p1 context grant -> 401', T, await readWith(bob, idOf(c2), gReadCtx.id),
+      { expect: 401, code: 'RecordsGrantAuthorizationScopeContextIdMismatch' });
+    const gReadPath = await grantSent('alice grants bob Records Read on protocolPath post/comment -> 202', alice, bob,
+      scope('Records', 'Read', { protocol: GT, protocolPath: 'post/comment' }));
+    await check(s, 'read: p1 with the post/comment grant -> 401', T, await readWith(bob, idOf(p1), gReadPath.id),
+      { expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolPathMismatch' });
+    await check(s, 'read: c2 with the post/comment grant -> 200', T, await readWith(bob, idOf(c2), gReadPath.id), { expect: 200 });
+
+    // ---- RecordsQuery / RecordsDelete with permissionGrantId: the reference does not look at it
+    const gQuery = await grantSent('alice grants bob Records Query on grants-test -> 202', alice, bob, scope('Records', 'Query', { protocol: GT }));
+    const queryWithGrant = async (grantId) =>
+      withGrantId((await RecordsQuery.create({ filter: { protocol: GT, protocolPath: 'post/comment' }, messageTimestamp: s.ts() })).message, bob, grantId);
+    await check(s, 'query: bob with a Records Query grant -> 200, only his own comments (grant not used)', T, await queryWithGrant(gQuery.id),
+      { expect: 200, ids: [idOf(bobCommentP1), idOf(bobCommentP2)] });
+    await check(s, 'query: bob with a missing grant -> 200, the same (grant not checked)', T, await queryWithGrant(missingGrantId),
+      { expect: 200, ids: [idOf(bobCommentP1), idOf(bobCommentP2)] });
+    const gDelete = await grantSent('alice grants bob Records Delete on grants-test -> 202', alice, bob, scope('Records', 'Delete', { protocol: GT }));
+    await check(s, 'delete: bob deletes p2 with a Records Delete grant -> 401 (grant not used)', T,
+      await withGrantId(await del(s, bob, idOf(p2)), bob, gDelete.id), { expect: 401, code: NO_RULES });
+    await check(s, 'delete: bob deletes the flat record with a Records Delete grant -> 401', T,
+      await withGrantId(await del(s, bob, idOf(flat)), bob, gDelete.id), { expect: 401, code: 'RecordsDeleteAuthorizationFailed' });
+
+    // ---- ProtocolsConfigure with permissionGrantId
+    const pcBy = async (author, protocol, grantId) => (await ProtocolsConfigure.create({
+      definition: { ...grantsOtherDefinition, protocol }, messageTimestamp: s.ts(), signer: author.signer, permissionGrantId: grantId,
+    })).message;
+    const configures = [gtConfigure, otherConfigure];
+    await check(s, 'configure: bob without a grant -> 401', T, await pcBy(bob, `${GT}/bob-a`), { expect: 401, code: 'ProtocolsConfigureAuthorizationFailed' });
+    const gPC = await grantSent('alice grants bob Protocols Configure (unrestricted) -> 202', alice, bob, scope('Protocols', 'Configure'));
+    const bobA = await pcBy(bob, `${GT}/bob-a`, gPC.id);
+    await check(s, 'configure: bob configures a protocol with the unrestricted grant -> 202', T, bobA, { expect: 202 });
+    configures.push(bobA);
+    const gPCScoped = await grantSent('alice grants bob Protocols Configure for grants-test/scoped -> 202', alice, bob,
+      scope('Protocols', 'Configure', { protocol: `${GT}/scoped` }));
+    const bobScoped = await pcBy(bob, `${GT}/scoped`, gPCScoped.id);
+    await check(s, 'configure: bob configures grants-test/scoped with the scoped grant -> 202', T, bobScoped, { expect: 202 });
+    configures.push(bobScoped);
+    await check(s, 'configure: another protocol with the scoped grant -> 401', T, await pcBy(bob, `${GT}/bob-b`, gPCScoped.id),
+      { expect: 401, code: 'ProtocolsGrantAuthorizationScopeProtocolMismatch' });
+    await check(s, 'configure: Records grant (interface mismatch) -> 401', T, await pcBy(bob, `${GT}/bob-b`, gWrite.id),
+      { expect: 401, code: 'GrantAuthorizationInterfaceMismatch' });
+    await check(s, 'configure: grant missing -> 401', T, await pcBy(bob, `${GT}/bob-b`, missingGrantId), { expect: 401, code: 'GrantAuthorizationGrantMissing' });
+
+    // ---- ProtocolsQuery with permissionGrantId
+    const pqBy = async (author, filter, grantId) => (await ProtocolsQuery.create({
+      filter, messageTimestamp: s.ts(), signer: author.signer, permissionGrantId: grantId,
+    })).message;
+    await check(s, 'protocols query: bob without a grant -> 200, published only', T, await pqBy(bob, undefined), { expect: 200, configures: [gtConfigure] });
+    await check(s, 'protocols query: bob with the unrestricted Protocols Query grant -> 200, all', T, await pqBy(bob, undefined, gPQ.id),
+      { expect: 200, configures: [...configures] });
+    const gPQScoped = await grantSent('alice grants bob Protocols Query for grants-test/other -> 202', alice, bob,
+      scope('Protocols', 'Query', { protocol: GT_OTHER }));
+    await check(s, 'protocols query: scoped grant, filter grants-test/other -> 200, the unpublished definition', T,
+      await pqBy(bob, { protocol: GT_OTHER }, gPQScoped.id), { expect: 200, configures: [otherConfigure] });
+    await check(s, 'protocols query: scoped grant, filter grants-test -> 200 (scope mismatch falls back to published)', T,
+      await pqBy(bob, { protocol: GT }, gPQScoped.id), { expect: 200, configures: [gtConfigure] });
+    await check(s, 'protocols query: scoped grant, no filter -> 200 (falls back to published)', T, await pqBy(bob, undefined, gPQScoped.id), { expect: 200, configures: [gtConfigure] });
+    await check(s, 'protocols query: grant missing -> 401 (no fallback)', T, await pqBy(bob, undefined, missingGrantId),
+      { expect: 401, code: 'GrantAuthorizationGrantMissing' });
+    await check(s, 'protocols query: Records grant (interface mismatch) -> 401', T, await pqBy(bob, undefined, gRead.id),
+      { expect: 401, code: 'GrantAuthorizationInterfaceMismatch' });
+
+    // ---- delegated grants (authorDelegatedGrant)
+    const dWrite = await grantSent('alice grants dave a delegated Records Write on grants-test -> 202', alice, dave, RW, { delegated: true });
+    const daveWrites = (path, grant, { protocol = GT, ...opts } = {}) => pwrite(s, dave, protocol, path, { delegatedGrant: grant.encoded, ...opts });
+    const davePost = await daveWrites('post', dWrite);
+    await send(s, 'delegated: dave writes a post as alice -> 202', T, davePost, { expect: 202 });
+    await send(s, 'delegated: dave writes a note in another protocol -> 401', T, await daveWrites('note', dWrite, { protocol: GT_OTHER }),
+      { expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolMismatch' });
+    await check(s, 'delegated: dave reads p1 with the write grant -> 401', T, await read(s, dave, { recordId: idOf(p1) }, { delegatedGrant: dWrite.encoded }),
+      { expect: 401, code: 'GrantAuthorizationMethodMismatch' });
+    const dUnsent = await makeGrant(s, alice, dave, RW, { delegated: true });
+    await send(s, 'delegated: grant that was never written to the DWN -> 202', T, await daveWrites('post', dUnsent), { expect: 202 });
+    const gDave = await grantSent('alice grants dave a non-delegated Records Write -> 202', alice, dave, RW);
+    await send(s, 'delegated: non-delegated grant embedded -> 400', T, await daveWrites('post', gDave),
+      { expect: 400, code: 'RecordsAuthorDelegatedGrantNotADelegatedGrant' });
+    await send(s, 'delegated: eve signs with dave\'s delegated grant -> 400', T,
+      await pwrite(s, eve, GT, 'post', { delegatedGrant: dWrite.encoded }), { expect: 400, code: 'RecordsAuthorDelegatedGrantGrantedToAndOwnerSignatureMismatch' });
+    const tamperedAfter = await daveWrites('post', dWrite);
+    tamperedAfter.message = clone(tamperedAfter.message);
+    tamperedAfter.message.authorization.authorDelegatedGrant.descriptor.dataFormat = 'text/plain';
+    await send(s, 'delegated: embedded grant edited after signing -> 400 (CID mismatch)', T, tamperedAfter,
+      { expect: 400, code: 'RecordsAuthorDelegatedGrantCidMismatch' });
+    const badSigGrant = clone(dWrite.encoded);
+    badSigGrant.authorization.signature.signatures[0].signature = flipBase64url(badSigGrant.authorization.signature.signatures[0].signature);
+    await send(s, 'delegated: embedded grant with a corrupted signature (re-signed by dave) -> 401', T,
+      await pwrite(s, dave, GT, 'post', { delegatedGrant: badSigGrant }), { expect: 401, code: 'GeneralJwsVerifierInvalidSignature' });
+    const editedGrant = clone(dWrite.encoded);
+    editedGrant.descriptor.dataFormat = 'text/plain';
+    await send(s, 'delegated: embedded grant with an edited descriptor (re-signed by dave) -> 401', T,
+      await pwrite(s, dave, GT, 'post', { delegatedGrant: editedGrant }), { expect: 401, code: 'AuthenticateDescriptorCidMismatch' });
+    const dRead = await grantSent('alice grants dave a delegated Records Read on grants-test -> 202', alice, dave,
+      scope('Records', 'Read', { protocol: GT }), { delegated: true });
+    const widened = clone(dRead.encoded);
+    widened.encodedData = b64url(utf8(JSON.stringify({ dateExpires: GRANT_FAR_EXPIRY, delegated: true, scope: RW })));
+    const forged = await pwrite(s, dave, GT, 'post', { delegatedGrant: widened });
+    await check(s, 'delegated: dave reads p1 as alice -> 200', T, await read(s, dave, { recordId: idOf(p1) }, { delegatedGrant: dRead.encoded }), { expect: 200 });
+    await check(s, 'delegated: dave reads the flat record -> 401', T, await read(s, dave, { recordId: idOf(flat) }, { delegatedGrant: dRead.encoded }),
+      { expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolMismatch' });
+    const dQuery = await grantSent('alice grants dave a delegated Records Query on grants-test -> 202', alice, dave,
+      scope('Records', 'Query', { protocol: GT }), { delegated: true });
+    await check(s, 'delegated: dave queries grants-test comments as alice -> 200, all of them', T,
+      await query(s, dave, { protocol: GT, protocolPath: 'post/comment' }, { delegatedGrant: dQuery.encoded }),
+      { expect: 200, ids: [idOf(c1), idOf(c2), idOf(bobCommentP1), idOf(bobCommentP2)] });
+    await check(s, 'delegated: dave queries another protocol -> 401', T, await query(s, dave, { protocol: GT_OTHER }, { delegatedGrant: dQuery.encoded }),
+      { expect: 401, code: 'RecordsGrantAuthorizationQueryOrSubscribeProtocolScopeMismatch' });
+    const dDelete = await grantSent('alice grants dave a delegated Records Delete on grants-test -> 202', alice, dave,
+      scope('Records', 'Delete', { protocol: GT }), { delegated: true });
+    await check(s, 'delegated: dave deletes the flat record -> 401', T, await del(s, dave, idOf(flat), { delegatedGrant: dDelete.encoded }),
+      { expect: 401, code: 'RecordsGrantAuthorizationDeleteProtocolScopeMismatch' });
+    await check(s, 'delegated: dave deletes p2 as alice -> 202', T, await del(s, dave, idOf(p2), { delegatedGrant: dDelete.encoded }), { expect: 202 });
+
+    // delegated ProtocolsConfigure
+    const pcDelegated = async (signer, protocol, grant) => (await ProtocolsConfigure.create({
+      definition: { ...grantsOtherDefinition, protocol }, messageTimestamp: s.ts(), signer: signer.signer, delegatedGrant: grant,
+    })).message;
+    const dPC = await grantSent('alice grants dave a delegated Protocols Configure (unrestricted) -> 202', alice, dave,
+      scope('Protocols', 'Configure'), { delegated: true });
+    const daveConfigure = await pcDelegated(dave, `${GT}/by-dave`, dPC.encoded);
+    await check(s, 'delegated: dave configures a protocol as alice -> 202', T, daveConfigure, { expect: 202 });
+    configures.push(daveConfigure);
+    await check(s, 'delegated: eve configures with dave\'s grant -> 401', T, await pcDelegated(eve, `${GT}/by-eve`, dPC.encoded),
+      { expect: 401, code: 'GrantAuthorizationNotGrantedToAuthor' });
+    const gDavePC = await grantSent('alice grants dave a non-delegated Protocols Configure -> 202', alice, dave, scope('Protocols', 'Configure'));
+    const daveConfigure2 = await pcDelegated(dave, `${GT}/by-dave-2`, gDavePC.encoded);
+    await check(s, 'delegated: configure with a non-delegated grant embedded -> 202 (not checked for ProtocolsConfigure)', T, daveConfigure2, { expect: 202 });
+    configures.push(daveConfigure2);
+    const pcEdited = clone(await pcDelegated(dave, `${GT}/by-dave-3`, dPC.encoded));
+    pcEdited.authorization.authorDelegatedGrant.descriptor.dataFormat = 'text/plain';
+    await check(s, 'delegated: configure whose embedded grant was edited after signing -> 401', T, pcEdited,
+      { expect: 401, code: 'AuthenticateDescriptorCidMismatch' });
+    await check(s, 'owner ProtocolsQuery: protocols configured through grants and delegates', T,
+      await protocolsQuery(s, alice, undefined), { expect: 200, configures });
+
+    // revoked and expired delegated grants
+    const dRevoked = await grantSent('alice grants dave a delegated Records Write (to be revoked) -> 202', alice, dave, RW, { delegated: true });
+    const tBeforeDelegateRevocation = s.ts();
+    await send(s, 'alice revokes dave\'s delegated grant -> 202', T, await makeRevocation(s, alice, dRevoked), { expect: 202 });
+    await send(s, 'delegated: revoked grant, timestamp after the revocation -> 401', T, await daveWrites('post', dRevoked),
+      { expect: 401, code: 'GrantAuthorizationGrantRevoked' });
+    await send(s, 'delegated: revoked grant, timestamp before the revocation -> 202', T,
+      await daveWrites('post', dRevoked, { messageTimestamp: tBeforeDelegateRevocation }), { expect: 202 });
+
+    // ownerDelegatedGrant: dave retains carol's record for alice
+    const retained = await write(s, carol, { protocol: GT, protocolPath: 'post', dataFormat: 'application/json', data: utf8('{"by":"carol"}') });
+    await retained.signAsOwnerDelegate(dave.signer, dWrite.encoded);
+    await check(s, 'owner-delegate: dave signs carol\'s post as owner delegate for alice -> 202', T, retained.message,
+      { data: utf8('{"by":"carol"}'), expect: 202 });
+    const retainedBad = await write(s, carol, { protocol: GT, protocolPath: 'post', dataFormat: 'application/json', data: utf8('{"by":"carol2"}') });
+    await retainedBad.signAsOwnerDelegate(dave.signer, gDave.encoded);
+    await check(s, 'owner-delegate: non-delegated grant as ownerDelegatedGrant -> 400', T, retainedBad.message,
+      { data: utf8('{"by":"carol2"}'), expect: 400, code: 'RecordsOwnerDelegatedGrantNotADelegatedGrant' });
+    const retainedOther = await write(s, carol, { protocol: GT_OTHER, protocolPath: 'note', dataFormat: 'application/json', data: utf8('{"by":"carol3"}') });
+    await retainedOther.signAsOwnerDelegate(dave.signer, dWrite.encoded);
+    await check(s, 'owner-delegate: note in another protocol -> 401', T, retainedOther.message,
+      { data: utf8('{"by":"carol3"}'), expect: 401, code: 'RecordsGrantAuthorizationScopeProtocolMismatch' });
+    await check(s, 'owner query of grants-test posts: authored by alice (delegate), bob and carol (retained)', T,
+      await query(s, alice, { protocol: GT, protocolPath: 'post' }), { expect: 200 });
+    // Last, because the reference stores the forged record and dwnd does not.
+    await send(s, 'delegated: read grant whose encodedData was edited to Records Write -> 202 (encodedData is not checked against dataCid)', T,
+      forged, { expect: 202, dwnd: { status: 401, code: 'PermissionGrantDataMismatch',
+        why: 'the encodedData of a delegated grant must hash to the dataCid its grantor signed' } });
+  });
+
+// ---- the protocol definitions of the reference's tests/vectors/protocol-definitions ----
+
+/**
+ * The 16 protocol definitions of dwn-sdk-js tests/vectors/protocol-definitions/*.json, read from the
+ * ProtocolsConfigure cases of ../schemas/testdata/cases.json (named ProtocolsConfigure/valid/vector-<file name>).
+ */
+function loadDefinitionVectors() {
+  const file = path.join(HERE, '..', 'schemas', 'testdata', 'cases.json');
+  const { cases } = JSON.parse(readFileSync(file, 'utf8'));
+  const out = [];
+  for (const c of cases) {
+    const m = /^ProtocolsConfigure\/valid\/vector-(.+)$/.exec(c.name);
+    const descriptor = c.instance?.descriptor;
+    if (m === null || descriptor?.interface !== 'Protocols' || descriptor.method !== 'Configure' || descriptor.definition === undefined) continue;
+    out.push({ file: `${m[1]}.json`, definition: descriptor.definition });
+  }
+  if (out.length !== 16) throw new Error(`${file}: expected 16 protocol-definition vectors, found ${out.length}`);
+  return out;
+}
+
+scenario('protocols-definition-vectors',
+  'The 16 protocol definitions of the reference repository (tests/vectors/protocol-definitions/*.json, taken from ../schemas/testdata/cases.json), each configured for its own tenant, re-configured with a later timestamp (the newer replaces it), and queried by the owner and anonymously.',
+  async (s) => {
+    const vectors = loadDefinitionVectors();
+    const tenants = [];
+    const first = [];
+    for (const v of vectors) {
+      const tenant = await s.persona(`tenant-${v.file}`);
+      tenants.push(tenant);
+      const pc = await configure(s, tenant, v.definition);
+      first.push(pc);
+      await check(s, `${v.file}: configure -> 202`, tenant.did, pc, { expect: 202, code: 'Accepted' });
+    }
+    for (let i = 0; i < vectors.length; i++) {
+      const v = vectors[i];
+      const tenant = tenants[i];
+      const again = await configure(s, tenant, v.definition);
+      await check(s, `${v.file}: configure again with a later timestamp -> 202 (replaces)`, tenant.did, again, { expect: 202, code: 'Accepted' });
+      const protocol = again.descriptor.definition.protocol;
+      await check(s, `${v.file}: owner ProtocolsQuery -> 200, only the newer configure`, tenant.did,
+        await protocolsQuery(s, tenant, { protocol }), { expect: 200, configures: [again] });
+      const published = again.descriptor.definition.published === true;
+      await check(s, `${v.file}: anonymous ProtocolsQuery -> 200, ${published ? 'the newer configure' : 'empty (unpublished)'}`, tenant.did,
+        await protocolsQuery(s, null, { protocol }), { expect: 200, configures: published ? [again] : [] });
+      await check(s, `${v.file}: the first configure again -> 409`, tenant.did, first[i], { expect: 409, code: 'Conflict' });
+    }
   });
 
 // ---------------------------------------------------------------------------

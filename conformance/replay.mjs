@@ -3,7 +3,7 @@
 // client talks to @web5/dwn-server (JSON-RPC request in the `dwn-request`
 // header, record data as the raw body).
 //
-//   node replay.mjs --url http://127.0.0.1:PORT [--strict] [--chunked] [--verbose] [files...]
+//   node replay.mjs --url http://127.0.0.1:PORT [--strict] [--chunked] [--dwnd] [--verbose] [files...]
 //
 // Without files, every testdata/vectors/*.json is replayed (sorted by name).
 // Vectors are not idempotent (writes conflict the second time): replay them
@@ -18,6 +18,9 @@
 //   - presence of a cursor.
 // With --strict, the full detail string and the full reply (key order ignored) must match too.
 // With --chunked, data is sent as a stream (transfer-encoding: chunked) instead of with content-length.
+// With --dwnd, a step that records a documented difference of dwnd (its `dwnd` member:
+// {status, code, why}; see docs/compatibility.md) is checked against that instead: the
+// status and the detail's first word.
 //
 // Uses only Node built-ins (Node >= 18).
 
@@ -30,18 +33,19 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 function usage(msg) {
   if (msg) console.error(msg);
-  console.error('usage: node replay.mjs --url http://127.0.0.1:PORT [--strict] [--chunked] [--verbose] [files...]');
+  console.error('usage: node replay.mjs --url http://127.0.0.1:PORT [--strict] [--chunked] [--dwnd] [--verbose] [files...]');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const args = { url: undefined, strict: false, chunked: false, verbose: false, files: [] };
+  const args = { url: undefined, strict: false, chunked: false, dwnd: false, verbose: false, files: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--url') args.url = argv[++i];
     else if (a.startsWith('--url=')) args.url = a.slice(6);
     else if (a === '--strict') args.strict = true;
     else if (a === '--chunked') args.chunked = true;
+    else if (a === '--dwnd') args.dwnd = true;
     else if (a === '--verbose' || a === '-v') args.verbose = true;
     else if (a === '--help' || a === '-h') usage();
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
@@ -237,6 +241,10 @@ async function main() {
       let problems;
       if (result.error !== undefined) {
         problems = [`expected ${step.expect.status} ${firstWord(step.expect.detail)}, actual ${result.error}`];
+      } else if (args.dwnd && step.dwnd !== undefined) {
+        const got = result.reply.status;
+        problems = got.code === step.dwnd.status && firstWord(got.detail) === step.dwnd.code ? []
+          : [`documented difference: expected ${step.dwnd.status} ${step.dwnd.code}, actual ${got.code} ${short(String(got.detail))}`];
       } else {
         problems = compare(step.expect, result.reply, result.data, args.strict);
       }

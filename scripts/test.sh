@@ -60,7 +60,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "$url" ] || { echo "dwnd did not start:"; cat "$bin/err"; exit 1; }
-(cd conformance && node replay.mjs --url "$url" --strict testdata/vectors/records-*.json testdata/vectors/protocols-*.json)
+(cd conformance && node replay.mjs --url "$url" --strict --dwnd testdata/vectors/records-*.json testdata/vectors/protocols-*.json testdata/vectors/permissions-*.json)
 kill "$dwnd_pid"; wait "$dwnd_pid" 2>/dev/null || true
 
 fuzztime=${FUZZTIME:-100000x}

@@ -155,18 +155,24 @@ func checkDelegation(sig *signed, raw json.RawMessage, who string) error {
 	}
 	dg := sig.delegation
 	if !dg.grant.data.Delegated {
+		// The reference says "owner" for both kinds.
 		return dwn.Errorf(dwn.Invalid, "Records"+who+"DelegatedGrantNotADelegatedGrant",
-			"The %s delegated grant given is not a delegated grant.", lower)
+			"The owner delegated grant given is not a delegated grant.")
+	}
+	sigName := "message"
+	if who == "Owner" {
+		sigName = "owner"
 	}
 	if dg.grant.grantee != sig.signer {
 		return dwn.Errorf(dwn.Invalid, "Records"+who+"DelegatedGrantGrantedToAndOwnerSignatureMismatch",
 			"grantedTo %s in %s delegated grant must be the same as the signer %s of the %s signature.",
-			truncate(dg.grant.grantee, 200), lower, truncate(sig.signer, 200), lower)
+			truncate(dg.grant.grantee, 200), lower, truncate(sig.signer, 200), sigName)
 	}
 	if dg.cid != sig.str("delegatedGrantId") {
+		// The spaces are the reference's: its message continues a source line.
 		return dwn.Errorf(dwn.Invalid, "Records"+who+"DelegatedGrantCidMismatch",
-			"CID of the %s delegated grant %s must be the same as the delegatedGrantId %s in the %s signature.",
-			lower, dg.cid, truncate(sig.str("delegatedGrantId"), 100), lower)
+			"CID of the %s delegated grant %s must be the same as           the delegatedGrantId %s in the %s signature.",
+			lower, dg.cid, truncate(sig.str("delegatedGrantId"), 100), sigName)
 	}
 	return nil
 }
@@ -386,7 +392,7 @@ func checkConditions(g *grant, published bool) error {
 func checkQueryScope(g *grant, protocol string) error {
 	if p := g.data.Scope.Protocol; p != nil && *p != protocol {
 		return dwn.Errorf(dwn.Unauthorized, "RecordsGrantAuthorizationQueryOrSubscribeProtocolScopeMismatch",
-			"Grant protocol scope %s does not match protocol in message %s", truncate(*p, 200), truncate(protocol, 200))
+			"Grant protocol scope %s does not match protocol in message %s", truncate(*p, 200), orUndefined(protocol))
 	}
 	return nil
 }
@@ -396,9 +402,17 @@ func checkQueryScope(g *grant, protocol string) error {
 func checkDeleteScope(g *grant, protocol string) error {
 	if p := g.data.Scope.Protocol; p != nil && *p != protocol {
 		return dwn.Errorf(dwn.Unauthorized, "RecordsGrantAuthorizationDeleteProtocolScopeMismatch",
-			"Grant protocol scope %s does not match protocol in record to delete %s", truncate(*p, 200), truncate(protocol, 200))
+			"Grant protocol scope %s does not match protocol in record to delete %s", truncate(*p, 200), orUndefined(protocol))
 	}
 	return nil
+}
+
+// orUndefined shows an absent property as JavaScript prints it.
+func orUndefined(s string) string {
+	if s == "" {
+		return "undefined"
+	}
+	return truncate(s, 200)
 }
 
 // checkPermissionRecord validates the data of a request, grant or revocation written to

@@ -22,6 +22,7 @@ import (
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/node"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/server"
+	"github.com/dwn-ipfs/dwn-ipfs/schemas/dataschema"
 )
 
 func main() {
@@ -46,6 +47,9 @@ func run(args []string) error {
 	fs.IntVar(&cfg.Node.MaxQueryLimit, "max-query-limit", 0, "cap on RecordsQuery page size (0: no cap, as the reference)")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "largest HTTP request header (the dwn-request header) in bytes")
 	fs.IntVar(&cfg.MaxRequestHeader, "max-request-header", server.DefaultMaxRequestHeader, "largest dwn-request header (the JSON-RPC request) in bytes")
+	fs.StringVar(&cfg.Node.DataSchemaDir, "data-schemas", "", "directory of JSON Schemas (*.json, known by $id) that record data with a matching schema and dataFormat application/json must match (off by default)")
+	fs.BoolVar(&cfg.Node.TenantSchemas, "tenant-schemas", false, "let tenants install JSON Schemas for their own records (built-in schema protocol; off by default)")
+	fs.Int64Var(&cfg.Node.MaxSchemaDataSize, "max-schema-data-size", dataschema.DefaultMaxDataBytes, "largest record data validated against a JSON Schema, in bytes")
 	fs.StringVar(&tenants, "tenants", "", "comma-separated DIDs: serve only these tenants (default: any tenant)")
 	fs.Int64Var(&cfg.MemoryLimit, "memory-limit", server.DefaultMemoryLimit, "soft limit of the Go heap in bytes (negative: none; GOMEMLIMIT wins)")
 	fs.StringVar(&cfg.DebugListen, "debug-listen", "", "serve Go pprof profiles on this address (loopback only; off by default)")

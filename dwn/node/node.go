@@ -30,6 +30,7 @@ import (
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/jws"
 	"github.com/dwn-ipfs/dwn-ipfs/protocols"
 	"github.com/dwn-ipfs/dwn-ipfs/schemas"
+	"github.com/dwn-ipfs/dwn-ipfs/schemas/dataschema"
 )
 
 // Config holds the limits of a Node. Zero fields take the documented defaults.
@@ -59,6 +60,21 @@ type Config struct {
 	// AllowedTenants, when non-empty, lists the only tenants this node serves; messages
 	// to others get 401 "DID <tenant> is not an active tenant.".
 	AllowedTenants []string
+
+	// Data schema checks, beyond the reference and off unless one of these is set: the
+	// data of a RecordsWrite whose schema names a known JSON Schema and whose dataFormat
+	// is application/json must match it (400 "DataSchemaMismatch" with the JSON Pointer
+	// of the first error). See package schemas/dataschema.
+	//
+	// DataSchemaDir is a directory of JSON Schemas (*.json, each known by its $id) that
+	// apply to every tenant.
+	DataSchemaDir string
+	// TenantSchemas lets each tenant install schemas for itself as records of the
+	// built-in schema protocol (SchemaProtocol, path "schema", tag "uri").
+	TenantSchemas bool
+	// MaxSchemaDataSize bounds the data validated against a schema (default 1 MiB);
+	// larger data with a known schema gets 400 "DataSchemaDataTooLarge".
+	MaxSchemaDataSize int64
 }
 
 // Defaults.
@@ -99,6 +115,11 @@ type Node struct {
 	tenants  map[string]bool
 	// permissions is the fixed definition of the built-in permissions protocol.
 	permissions *protocols.Definition
+	// dataSchemas validates record data against JSON Schemas; nil when not configured.
+	dataSchemas *dataschema.Registry
+	// schemaDef is the built-in schema protocol's definition; nil unless tenants may
+	// install schemas.
+	schemaDef *protocols.Definition
 
 	seed  maphash.Seed
 	locks [256]sync.Mutex // striped by (tenant, recordId): one writer per record at a time
@@ -132,6 +153,9 @@ func New(cfg Config, store dwn.MessageStore, data dwn.DataStore, resolver did.Re
 	}
 	n := &Node{cfg: cfg, store: store, data: data, schemas: v, log: log, permissions: perms,
 		verifier: &jws.Verifier{Resolver: resolver}, seed: maphash.MakeSeed()}
+	if err := n.setupDataSchemas(context.Background()); err != nil {
+		return nil, fmt.Errorf("node: %w", err)
+	}
 	if len(cfg.AllowedTenants) > 0 {
 		n.tenants = map[string]bool{}
 		for _, t := range cfg.AllowedTenants {

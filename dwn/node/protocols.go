@@ -181,6 +181,9 @@ func (n *Node) definition(ctx context.Context, tenant, protocol string) (*protoc
 	if protocol == permissionsProtocol {
 		return n.permissions, nil
 	}
+	if protocol == SchemaProtocol && n.schemaDef != nil {
+		return n.schemaDef, nil
+	}
 	k := defKey{tenant, protocol}
 	n.defsMu.Lock()
 	def, epoch := n.defs[k], n.defsEpoch

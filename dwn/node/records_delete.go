@@ -92,5 +92,8 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 		}
 		return nil, err
 	}
+	if n.schemaDef != nil && ix["protocol"] == SchemaProtocol && !st.NewestIsDelete {
+		n.schemaChanged(r.tenant, n.schemaURIOf(ctx, r.tenant, st.NewestCID))
+	}
 	return statusReply(202, "Accepted"), nil
 }

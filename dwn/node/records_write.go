@@ -261,8 +261,15 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 	stored := dwn.StoredMessage{CID: w.cid, JSON: r.json}
 	code := 202
 	var upload dwn.BlobWriter
+	sc, err := n.dataSchemaCheck(ctx, r.tenant, d)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case r.data != nil:
+		if sc != nil {
+			r.data = io.TeeReader(r.data, &sc.data)
+		}
 		enc, ref, bw, err := n.receiveData(ctx, r, d)
 		if err != nil {
 			return nil, err
@@ -272,10 +279,21 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 				return nil, err
 			}
 		}
+		if sc != nil {
+			if err := n.checkDataSchema(ctx, r.tenant, sc); err != nil {
+				if bw != nil {
+					bw.Abort()
+				}
+				return nil, err
+			}
+		}
 		stored.EncodedData, u.NewData, upload = enc, ref, bw
 		u.Queryable = true
 	case w.isInitial:
 		code = 204
+	case sc != nil && sc.install:
+		return nil, dwn.Errorf(dwn.Invalid, "DataSchemaUpdateWithoutData",
+			"a write of a schema record must carry the schema: send the data with it")
 	default:
 		// An update without data keeps the newest write's data: dataCid and dataSize must
 		// be the same (the reference's anti data-theft rule).
@@ -314,6 +332,12 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 			return statusReply(409, "Conflict"), nil
 		}
 		return nil, err
+	}
+	if sc != nil && sc.install {
+		n.schemaChanged(r.tenant, sc.uri)
+		if state != nil {
+			n.schemaChanged(r.tenant, n.schemaURIOf(ctx, r.tenant, state.NewestCID))
+		}
 	}
 	if code == 204 {
 		return statusReply(204, "No Content"), nil

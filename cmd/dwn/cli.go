@@ -35,6 +35,7 @@ func commands() []command {
 		{"read", "read a record's data", cmdRead},
 		{"delete", "delete a record", cmdDelete},
 		{"protocol", "install or list protocol definitions (protocol configure, protocol query)", cmdProtocol},
+		{"grant", "give, list, revoke and export permission grants (grant create, list, revoke, export)", cmdGrant},
 		{"bench", "load-test a DWN", cmdBench},
 		{"help", "show help for a command", nil},
 	}

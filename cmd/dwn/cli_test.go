@@ -142,6 +142,7 @@ func TestQueryFlags(t *testing.T) {
 		{name: "protocol", args: []string{"--protocol", "https://p.example", "--protocol-path", "a/b"},
 			filter: `{"protocol":"https://p.example","protocolPath":"a/b"}`},
 		{name: "record id", args: []string{"--record-id", "bafy1"}, filter: `{"recordId":"bafy1"}`},
+		{name: "author", args: []string{"--author", "did:jwk:alice"}, filter: `{"author":"did:jwk:alice"}`},
 		{name: "tags", args: []string{"--tag", "bucket=7", "--tag", "k=v"}, filter: `{"tags":{"bucket":7,"k":"v"}}`},
 		{name: "published", args: []string{"--published", "false"}, filter: `{"published":false}`},
 		{name: "sort and limit", args: []string{"--published", "true", "--sort", "publishedDescending", "--limit", "5"},

@@ -391,3 +391,123 @@ func TestProtocolEndToEnd(t *testing.T) {
 		t.Fatalf("bench protocol-write: %v %s", err, r.stdout)
 	}
 }
+
+// TestGrantsEndToEnd gives, invokes, lists, revokes and delegates permission grants with
+// the CLI against a started dwnd: alice owns the DWN, bob is a grantee and app a
+// delegate that signs as alice.
+func TestGrantsEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs dwnd")
+	}
+	c, _ := newCLI(t)
+	dir := t.TempDir()
+	firstLine := func(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
+	alice := firstLine(c.ok(nil, "id", "new").stdout)
+	bobID, appID := filepath.Join(dir, "bob.json"), filepath.Join(dir, "app.json")
+	bob := firstLine(c.ok(nil, "id", "new", "--out", bobID).stdout)
+	app := firstLine(c.ok(nil, "id", "new", "--out", appID).stdout)
+
+	c.ok(nil, "protocol", "configure", filepath.Join("testdata", "threads-protocol.json"))
+	r := c.ok(strings.NewReader("a thread"), "write", "--protocol", "example.com/threads", "--protocol-path", "thread",
+		"--schema", "example.com/thread", "--data-format", "text/plain", "-")
+	thread := strings.TrimSpace(r.stdout)
+	// message writes a message in alice's thread as the identity in file.
+	message := func(data, file string, flags ...string) result {
+		args := []string{"write", "--identity", file, "--protocol", "example.com/threads", "--protocol-path", "thread/message",
+			"--parent", thread, "--data-format", "text/plain"}
+		return c.run(strings.NewReader(data), append(append(args, flags...), "-")...)
+	}
+
+	// Only a thread's author may add messages to it, so bob may not, until alice grants it.
+	r = message("from bob", bobID, "--target", alice)
+	if r.code != 1 || !strings.Contains(r.stderr, "ProtocolAuthorizationActionNotAllowed") ||
+		!strings.Contains(r.stderr, "hint: if "+alice+" gave you a permission grant, invoke it with --grant ID") {
+		t.Fatalf("bob's write without a grant: %+v", r)
+	}
+	r = c.ok(nil, "grant", "create", "--to", bob, "--scope", "Records:Write", "--protocol", "example.com/threads",
+		"--protocol-path", "thread/message", "--description", "help with the thread")
+	grant := strings.TrimSpace(r.stdout)
+	if !strings.HasPrefix(grant, "bafyrei") || !strings.Contains(r.stderr, "(in 30 days)") ||
+		!strings.Contains(r.stderr, "dwn write --target "+alice+" --grant "+grant+" --protocol http://example.com/threads") {
+		t.Fatalf("grant create: %+v", r)
+	}
+	r = message("from bob", bobID, "--target", alice, "--grant", grant)
+	if r.code != 0 || !strings.Contains(r.stderr, "202 Accepted") {
+		t.Fatalf("bob's write with the grant: %+v", r)
+	}
+	bobMessage := strings.TrimSpace(r.stdout)
+
+	r = c.ok(nil, "grant", "list")
+	fields := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\t")
+	if len(fields) != 5 || fields[0] != grant || fields[1] != bob ||
+		fields[2] != "Records:Write http://example.com/threads protocolPath=thread/message" ||
+		!strings.HasPrefix(fields[3], "expires 20") || fields[4] != "active" {
+		t.Fatalf("grant list: %q", r.stdout)
+	}
+	if r = c.ok(nil, "grant", "list", "--to", app); r.stdout != "" || !strings.Contains(r.stderr, "no grants") {
+		t.Fatalf("grant list --to app: %+v", r)
+	}
+
+	// Revoked, the grant no longer lets bob write.
+	r = c.ok(nil, "grant", "revoke", grant, "--description", "thanks")
+	if !strings.Contains(r.stderr, "revoked grant "+grant) {
+		t.Fatalf("grant revoke: %+v", r)
+	}
+	r = message("again", bobID, "--target", alice, "--grant", grant)
+	if r.code != 1 || !strings.Contains(r.stderr, "GrantAuthorizationGrantRevoked") ||
+		!strings.Contains(r.stderr, "hint: the grantor revoked this grant") {
+		t.Fatalf("bob's write after the revocation: %+v", r)
+	}
+	if r = c.ok(nil, "grant", "list"); r.stdout != "" || !strings.Contains(r.stderr, "1 revoked grant(s) not shown") {
+		t.Fatalf("grant list after the revocation: %+v", r)
+	}
+	if r = c.ok(nil, "grant", "list", "--revoked"); !strings.HasPrefix(r.stdout, grant+"\t") || !strings.Contains(r.stdout, "\trevoked 20") {
+		t.Fatalf("grant list --revoked: %+v", r)
+	}
+	if r = c.run(nil, "grant", "revoke", grant); r.code != 1 || !strings.Contains(r.stderr, "was revoked already") {
+		t.Fatalf("second revoke: %+v", r)
+	}
+	if r = c.run(nil, "grant", "export", grant); r.code != 1 || !strings.Contains(r.stderr, "hint: the grantee uses: --grant "+grant) {
+		t.Fatalf("export of a grant that is not delegated: %+v", r)
+	}
+	if r = c.run(nil, "grant", "revoke", thread); r.code != 1 || !strings.Contains(r.stderr, "is not a permission grant") {
+		t.Fatalf("revoke of a record that is not a grant: %+v", r)
+	}
+
+	// A delegated grant lets the app write as alice, within its scope.
+	r = c.ok(nil, "grant", "create", "--to", app, "--scope", "records:write", "--protocol", "example.com/threads",
+		"--protocol-path", "thread/message", "--delegated", "--expires", "2h")
+	delegated := strings.TrimSpace(r.stdout)
+	if !strings.Contains(r.stderr, "dwn grant export "+delegated+" > grant.json") || !strings.Contains(r.stderr, "(in 2h0m0s)") {
+		t.Fatalf("grant create --delegated: %+v", r)
+	}
+	grantFile := filepath.Join(dir, "grant.json")
+	if err := os.WriteFile(grantFile, []byte(c.ok(nil, "grant", "export", delegated).stdout), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = message("from the app", appID, "--delegated-grant", grantFile) // the target defaults to alice
+	if r.code != 0 {
+		t.Fatalf("the app's delegated write: %+v", r)
+	}
+	appMessage := strings.TrimSpace(r.stdout)
+	r = c.ok(nil, "query", "--author", alice, "--protocol", "example.com/threads", "--protocol-path", "thread/message")
+	if !strings.Contains(r.stdout, `"recordId":"`+appMessage+`"`) || !strings.Contains(r.stdout, `"authorDelegatedGrant"`) ||
+		strings.Contains(r.stdout, bobMessage) {
+		t.Fatalf("alice's messages do not include the app's (and only it): %s", r.stdout)
+	}
+	if got := c.ok(nil, "read", appMessage).stdout; got != "from the app" {
+		t.Fatalf("read the app's message: %q", got)
+	}
+	r = c.run(strings.NewReader("a thread"), "write", "--identity", appID, "--delegated-grant", grantFile,
+		"--protocol", "example.com/threads", "--protocol-path", "thread", "--schema", "example.com/thread", "--data-format", "text/plain", "-")
+	if r.code != 1 || !strings.Contains(r.stderr, "RecordsGrantAuthorizationScopeProtocolPathMismatch") ||
+		!strings.Contains(r.stderr, "hint: the protocol path is outside the grant's scope") {
+		t.Fatalf("a delegated write outside the grant's path: %+v", r)
+	}
+	if r = message("x", bobID, "--delegated-grant", grantFile); r.code != 1 || !strings.Contains(r.stderr, "not for your identity "+bob) {
+		t.Fatalf("bob with the app's grant: %+v", r)
+	}
+	if r = c.ok(nil, "grant", "list", "--to", app); !strings.HasSuffix(r.stdout, "\tactive\tdelegated\n") {
+		t.Fatalf("grant list of the delegated grant: %q", r.stdout)
+	}
+}

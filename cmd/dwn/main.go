@@ -9,13 +9,18 @@
 //	dwn id show [--identity FILE]
 //	dwn write [--schema URI] [--data-format MIME] [--published] [--tag k=v]... [--recipient DID] FILE|-
 //	dwn update RECORDID [--data-format MIME] [--published[=false]] [--tag k=v]... [FILE|-]
-//	dwn query [--schema URI] [--record-id ID] [--protocol URI] [--protocol-path PATH] [--tag k=v]...
+//	dwn query [--schema URI] [--record-id ID] [--author DID] [--protocol URI] [--protocol-path PATH] [--tag k=v]...
 //	          [--published true|false] [--sort createdAscending|createdDescending|publishedAscending|publishedDescending]
 //	          [--limit N] [--cursor JSON] [--all] [--with-data] [--anonymous]
 //	dwn read RECORDID [-o FILE] [--anonymous]
 //	dwn delete RECORDID [--prune]
 //	dwn protocol configure FILE
 //	dwn protocol query [URI] [--anonymous]
+//	dwn grant create --to DID --scope INTERFACE:METHOD [--protocol URI] [--context-id ID | --protocol-path PATH]
+//	          [--expires DURATION|TIME] [--delegated] [--publication required|prohibited] [--description TEXT]
+//	dwn grant list [--to DID] [--revoked]
+//	dwn grant revoke ID [--description TEXT]
+//	dwn grant export ID > FILE
 //	dwn bench --op write|read|query|query-cursor|query-tag|protocol-write [--n N] [--c C] [--size BYTES]
 //	          [--records R] [--server-pid PID] [--json]
 //	dwn help [COMMAND]
@@ -25,6 +30,11 @@
 //	--endpoint URL   the DWN (default $DWN_ENDPOINT, else http://127.0.0.1:3000)
 //	--identity FILE  the identity file (default $DWN_IDENTITY, else ~/.dwn/identity.json)
 //	--target DID     the tenant whose DWN is addressed (default: the identity's DID)
+//	--grant ID       invoke the permission grant with this record ID (see Permission grants)
+//	--delegated-grant FILE
+//	                 sign as the grantor under the delegated grant in FILE
+//
+// The grant commands take --endpoint and --identity and address the identity's own DWN.
 //
 // Flags may come before or after the positional arguments; "--" ends the flags.
 //
@@ -57,6 +67,28 @@
 // (it filters on dateCreated from 1970).
 //
 // "dwn read" streams the record's data to standard output or to the -o FILE.
+//
+// # Permission grants
+//
+// A grant (dwn-protocol.md §9) is a record of the built-in permissions protocol in the
+// grantor's DWN. "dwn grant create" signs one with the identity, writes it with its data
+// to the identity's DWN and prints its record ID; the scope is one of the reference's
+// (Records Read/Write/Query/Subscribe/Delete, Protocols Configure/Query, Messages
+// Query/Read/Subscribe), Records scopes need --protocol, and --expires defaults to 30d.
+// The grantee invokes it with --grant ID --target GRANTOR. A --delegated grant is handed
+// to its delegate (e.g. an app key) as the file "dwn grant export ID" prints: the grant's
+// message with its data as encodedData. The delegate passes it with --delegated-grant
+// FILE, and its messages embed the grant and are authored by the grantor, whose DWN is
+// then the default target. "dwn grant list" prints one grant a line, tab-separated:
+// record ID, grantee, scope, expiry, state (active, expired, or revoked and when) and
+// "delegated"; revoked grants only with --revoked. "dwn grant revoke ID" writes the
+// revocation, a child record of the grant tagged with its scope protocol.
+//
+// Messages invoke the grant; the reads that update and write --parent make first are
+// sent as the identity itself, without it. dwnd applies --grant to RecordsWrite,
+// RecordsRead and Protocols messages and ignores it on RecordsQuery (as the reference
+// does) and RecordsDelete, where only delegated grants count. A ProtocolsQuery cannot
+// carry a delegated grant (the message schema forbids it).
 //
 // # Errors
 //

@@ -38,6 +38,7 @@ func cmdProtocolConfigure(ctx context.Context, e *env, args []string) error {
 			"are normalized as the reference client does.")
 	var c conn
 	c.register(fs, e)
+	c.registerGrants(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -63,16 +64,13 @@ func cmdProtocolConfigure(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := builder.ProtocolsConfigure(def, time.Time{}, s.signer)
+	msg, err := builder.ProtocolsConfigure(def, time.Time{}, s.signer, s.opts...)
 	if err != nil {
 		return err
 	}
-	rep, _, err := s.send(ctx, msg.JSON, nil, 0)
+	rep, err := s.do(ctx, msg.JSON, nil, 0, "protocol configure")
 	if err != nil {
-		return err
-	}
-	if err := s.checkStatus(rep, "protocol configure"); err != nil {
-		if rep.Status.Code == 409 {
+		if rep != nil && rep.Status.Code == 409 {
 			return withHint(err, "a newer configuration of this protocol is installed already")
 		}
 		return err
@@ -114,6 +112,7 @@ func cmdProtocolQuery(ctx context.Context, e *env, args []string) error {
 			"the one of URI. Others than the tenant, and --anonymous, see published ones only.")
 	var c conn
 	c.register(fs, e)
+	c.registerGrants(fs)
 	anonymous := fs.Bool("anonymous", false, "send an unsigned query: see published definitions only")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -121,6 +120,10 @@ func cmdProtocolQuery(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) > 1 {
 		return usageError("protocol query", fmt.Errorf("unexpected argument %q", pos[1]))
+	}
+	if c.grants.file != "" {
+		return withHint(usageError("protocol query", errors.New("a ProtocolsQuery cannot carry a delegated grant (the DWN's message schema has no authorDelegatedGrant for it)")),
+			"ask the grantor for a Protocols:Query grant and invoke it with --grant ID --target GRANTOR")
 	}
 	protocol := ""
 	if len(pos) == 1 {
@@ -138,15 +141,12 @@ func cmdProtocolQuery(ctx context.Context, e *env, args []string) error {
 	if *anonymous {
 		signer = nil
 	}
-	msg, err := builder.ProtocolsQuery(protocol, time.Time{}, signer)
+	msg, err := builder.ProtocolsQuery(protocol, time.Time{}, signer, s.opts...)
 	if err != nil {
 		return err
 	}
-	rep, _, err := s.send(ctx, msg.JSON, nil, 0)
+	rep, err := s.do(ctx, msg.JSON, nil, 0, "protocol query")
 	if err != nil {
-		return err
-	}
-	if err := s.checkStatus(rep, "protocol query"); err != nil {
 		return err
 	}
 	for _, en := range rep.Entries {

@@ -35,16 +35,30 @@ type conn struct {
 	endpoint string
 	identity string
 	target   string
+	grants   *grantFlags // nil unless registerGrants was called
 }
 
 func (c *conn) register(fs *flagSet, e *env) {
+	c.registerOwn(fs, e)
+	fs.StringVar(&c.target, "target", "", "DID of the tenant whose DWN is addressed (default: the identity's DID)")
+}
+
+// registerOwn registers --endpoint and --identity, for commands that address the
+// identity's own DWN only.
+func (c *conn) registerOwn(fs *flagSet, e *env) {
 	def := e.getenv("DWN_ENDPOINT")
 	if def == "" {
 		def = defaultEndpoint
 	}
 	fs.StringVar(&c.endpoint, "endpoint", def, "DWN URL; $DWN_ENDPOINT sets the default")
 	fs.StringVar(&c.identity, "identity", "", "identity file (default $DWN_IDENTITY, else ~/.dwn/identity.json)")
-	fs.StringVar(&c.target, "target", "", "DID of the tenant whose DWN is addressed (default: the identity's DID)")
+}
+
+// registerGrants registers --grant and --delegated-grant: the session's messages then
+// invoke the grant (session.opts).
+func (c *conn) registerGrants(fs *flagSet) {
+	c.grants = &grantFlags{}
+	c.grants.register(fs)
 }
 
 // session is a connection to a DWN on behalf of an identity.
@@ -54,6 +68,14 @@ type session struct {
 	id       *identity // nil for an anonymous session without identity
 	target   string
 	signer   jws.Signer // nil when anonymous
+
+	// opts invoke the grant of --grant or --delegated-grant in the messages the
+	// command is about; grantFlag names that flag for hints ("" without a grant).
+	opts      []builder.Option
+	grantFlag string
+	// lookupWithout is set on the session of a lookup (see lookup) made without the
+	// grant of this flag.
+	lookupWithout string
 }
 
 // open checks the flags and loads the identity. An anonymous session signs nothing and
@@ -61,6 +83,9 @@ type session struct {
 func (c *conn) open(e *env, cmd string, anonymous bool) (*session, error) {
 	if err := checkEndpoint(c.endpoint); err != nil {
 		return nil, usageError(cmd, err)
+	}
+	if anonymous && c.grants.used() {
+		return nil, usageError(cmd, errors.New("--anonymous messages are unsigned and cannot invoke a grant: drop --anonymous or the grant flag"))
 	}
 	s := &session{cl: client.New(c.endpoint), endpoint: c.endpoint, target: c.target}
 	if anonymous && c.target != "" {
@@ -78,6 +103,9 @@ func (c *conn) open(e *env, cmd string, anonymous bool) (*session, error) {
 		return nil, err
 	}
 	s.id = id
+	if err := c.grants.apply(s, cmd); err != nil {
+		return nil, err
+	}
 	if s.target == "" {
 		s.target = id.DID
 	}
@@ -103,6 +131,20 @@ func (s *session) send(ctx context.Context, msg []byte, data io.Reader, size int
 		return nil, nil, transportError(err, s.endpoint)
 	}
 	return rep, rc, nil
+}
+
+// do sends a message, discards any data in the reply and checks the reply's status;
+// op names what was attempted, as for checkStatus. The reply is returned with a status
+// error too.
+func (s *session) do(ctx context.Context, msg []byte, data io.Reader, size int64, op string) (*client.Reply, error) {
+	rep, rc, err := s.send(ctx, msg, data, size)
+	if err != nil {
+		return nil, err
+	}
+	if rc != nil {
+		rc.Close()
+	}
+	return rep, s.checkStatus(rep, op)
 }
 
 // transportError explains a failure to get a DWN reply.
@@ -155,6 +197,9 @@ func (s *session) checkStatus(rep *client.Reply, op string) error {
 // statusHints says what a DWN status means and what to do.
 func statusHints(e *statusError, rep *client.Reply, s *session) []string {
 	d := e.Detail
+	if h := grantHint(d); h != "" {
+		return []string{h}
+	}
 	has := func(code string) bool { return strings.Contains(d, code) }
 	switch e.Code {
 	case 400:
@@ -177,8 +222,15 @@ func statusHints(e *statusError, rep *client.Reply, s *session) []string {
 			return []string{"the DWN serves registered tenants only; register " + s.target + " with its operator"}
 		case s.signer == nil:
 			return []string{"anonymous requests see published records only; drop --anonymous to sign as " + s.idDID()}
+		case s.id != nil && s.target != s.id.DID && s.lookupWithout != "":
+			return []string{"this read is sent as your own identity, without " + s.lookupWithout + ", and the DWN of " +
+				s.target + " does not let you read the record yourself"}
+		case s.id != nil && s.target != s.id.DID && s.grantFlag != "":
+			return []string{"the DWN of " + s.target + " refused this despite " + s.grantFlag + ": the grant does not cover it",
+				"(a DWN ignores --grant, though not --delegated-grant, on delete, and on query, which lists what you may see anyway)"}
 		case s.id != nil && s.target != s.id.DID:
 			return []string{"your identity " + s.id.DID + " may not do this on the DWN of " + s.target,
+				"if " + s.target + " gave you a permission grant, invoke it with --grant ID (the grantor lists grants with: dwn grant list)",
 				"drop --target to address your own DWN"}
 		}
 		return []string{"the DWN did not accept your signature (401); check --identity, and that the DWN can resolve your DID"}
@@ -290,6 +342,7 @@ func cmdWrite(ctx context.Context, e *env, args []string) error {
 		"Writes a new record with the data of FILE (- for standard input) and prints its recordId.")
 	var c conn
 	c.register(fs, e)
+	c.registerGrants(fs)
 	var w writeFlags
 	w.register(fs)
 	protocolFlag := fs.String("protocol", "", "write the record in this protocol (installed with dwn protocol configure)")
@@ -335,18 +388,12 @@ func cmdWrite(ctx context.Context, e *env, args []string) error {
 		DataCID: src.cid, DataSize: src.size, DataFormat: w.dataFormat, Schema: schema,
 		Recipient: w.recipient, Tags: w.tags.tags, Published: w.published,
 		Protocol: protocol, ProtocolPath: *protocolPath, ParentID: *parent, ParentContext: parentContext,
-	}, s.signer)
+	}, s.signer, s.opts...)
 	if err != nil {
 		return err
 	}
-	rep, rc, err := s.send(ctx, msg.JSON, src.f, src.size)
+	rep, err := s.do(ctx, msg.JSON, src.f, src.size, "write")
 	if err != nil {
-		return err
-	}
-	if rc != nil {
-		rc.Close()
-	}
-	if err := s.checkStatus(rep, "write"); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, msg.RecordID)
@@ -356,21 +403,7 @@ func cmdWrite(ctx context.Context, e *env, args []string) error {
 
 // contextOf reads a record as the identity and returns its contextId.
 func (s *session) contextOf(ctx context.Context, recordID string) (string, error) {
-	msg, err := builder.RecordsRead(recordID, s.signer)
-	if err != nil {
-		return "", err
-	}
-	rep, rc, err := s.send(ctx, msg.JSON, nil, 0)
-	if err != nil {
-		return "", err
-	}
-	if rc != nil {
-		rc.Close()
-	}
-	if err := s.checkStatus(rep, "read parent "+recordID); err != nil {
-		return "", err
-	}
-	en, err := decodeEntry(rep.Entry)
+	en, err := s.lookup(ctx, recordID, "read parent "+recordID)
 	if err != nil {
 		return "", err
 	}
@@ -379,6 +412,23 @@ func (s *session) contextOf(ctx context.Context, recordID string) (string, error
 		return "", withHint(fmt.Errorf("parent %s is not a protocol record", recordID), "give the recordId of a record written with --protocol")
 	}
 	return ctxID, nil
+}
+
+// lookup reads a record's writes (not its data) as the identity itself, without the
+// session's grant, as update and write --parent do before their message; op names the
+// read for errors.
+func (s *session) lookup(ctx context.Context, recordID, op string) (*readEntry, error) {
+	msg, err := builder.RecordsRead(recordID, s.signer)
+	if err != nil {
+		return nil, err
+	}
+	own := *s
+	own.opts, own.grantFlag, own.lookupWithout = nil, "", s.grantFlag
+	rep, err := own.do(ctx, msg.JSON, nil, 0, op)
+	if err != nil {
+		return nil, err
+	}
+	return decodeEntry(rep.Entry)
 }
 
 func printStatus(e *env, rep *client.Reply) {
@@ -419,6 +469,7 @@ func cmdUpdate(ctx context.Context, e *env, args []string) error {
 			"current data, the given tags (else the current ones) and publication state (else the current one).")
 	var c conn
 	c.register(fs, e)
+	c.registerGrants(fs)
 	var w writeFlags
 	w.register(fs)
 	pos, err := parseArgs(fs, args)
@@ -437,21 +488,7 @@ func cmdUpdate(ctx context.Context, e *env, args []string) error {
 	}
 
 	// Find the initial and latest writes.
-	rd, err := builder.RecordsRead(recordID, s.signer)
-	if err != nil {
-		return err
-	}
-	rep, rc, err := s.send(ctx, rd.JSON, nil, 0)
-	if err != nil {
-		return err
-	}
-	if rc != nil {
-		rc.Close()
-	}
-	if err := s.checkStatus(rep, "read "+recordID); err != nil {
-		return err
-	}
-	en, err := decodeEntry(rep.Entry)
+	en, err := s.lookup(ctx, recordID, "read "+recordID)
 	if err != nil {
 		return err
 	}
@@ -527,18 +564,12 @@ func cmdUpdate(ctx context.Context, e *env, args []string) error {
 			return errors.New("the record's latest write has no valid dataCid and dataSize")
 		}
 	}
-	msg, err := builder.Update(initial, nw, s.signer)
+	msg, err := builder.Update(initial, nw, s.signer, s.opts...)
 	if err != nil {
 		return err
 	}
-	rep, rc, err = s.send(ctx, msg.JSON, body, size)
+	rep, err := s.do(ctx, msg.JSON, body, size, "update "+recordID)
 	if err != nil {
-		return err
-	}
-	if rc != nil {
-		rc.Close()
-	}
-	if err := s.checkStatus(rep, "update "+recordID); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, msg.RecordID)
@@ -562,6 +593,7 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 			"next page, if any, on standard error. With no filter flag it lists every record.")
 	var c conn
 	c.register(fs, e)
+	c.registerGrants(fs)
 	var q queryFlags
 	q.register(fs)
 	pos, err := parseArgs(fs, args)
@@ -579,47 +611,59 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cursor, err := s.query(ctx, bq, q.all, func(en json.RawMessage) error {
+		line, err := formatEntry(en, q.withData)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s\n", line)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if cursor != "" {
+		fmt.Fprintf(e.stderr, "cursor: %s\n", cursor)
+	}
+	return nil
+}
+
+// query sends the RecordsQuery bq (with the session's grant) and calls each for every
+// entry. With all it follows cursors to the last page; otherwise it stops after the
+// first page and returns the cursor of the next one, if any, as compact JSON.
+func (s *session) query(ctx context.Context, bq builder.Query, all bool, each func(json.RawMessage) error) (string, error) {
 	var prev string
 	for {
-		msg, err := builder.RecordsQuery(bq, s.signer)
+		msg, err := builder.RecordsQuery(bq, s.signer, s.opts...)
 		if err != nil {
-			return err
+			return "", err
 		}
-		rep, rc, err := s.send(ctx, msg.JSON, nil, 0)
+		rep, err := s.do(ctx, msg.JSON, nil, 0, "query")
 		if err != nil {
-			return err
-		}
-		if rc != nil {
-			rc.Close()
-		}
-		if err := s.checkStatus(rep, "query"); err != nil {
-			return err
+			return "", err
 		}
 		for _, en := range rep.Entries {
-			line, err := formatEntry(en, q.withData)
-			if err != nil {
-				return err
+			if err := each(en); err != nil {
+				return "", err
 			}
-			fmt.Fprintf(e.stdout, "%s\n", line)
 		}
 		cur := bytes.TrimSpace(rep.Cursor)
 		if len(cur) == 0 || string(cur) == "null" {
-			return nil
+			return "", nil
 		}
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, cur); err != nil {
-			return fmt.Errorf("the DWN returned an invalid cursor: %v", err)
+			return "", fmt.Errorf("the DWN returned an invalid cursor: %v", err)
 		}
-		if !q.all {
-			fmt.Fprintf(e.stderr, "cursor: %s\n", compact.String())
-			return nil
+		if !all {
+			return compact.String(), nil
 		}
 		if compact.String() == prev {
-			return errors.New("the DWN returned the same cursor twice; stopping")
+			return "", errors.New("the DWN returned the same cursor twice; stopping")
 		}
 		prev = compact.String()
 		if bq.Cursor, err = parseCursor(compact.String()); err != nil {
-			return fmt.Errorf("the DWN returned an invalid cursor: %v", err)
+			return "", fmt.Errorf("the DWN returned an invalid cursor: %v", err)
 		}
 	}
 }
@@ -627,6 +671,7 @@ func cmdQuery(ctx context.Context, e *env, args []string) error {
 // queryFlags are the flags of query.
 type queryFlags struct {
 	schema, recordID, protocol, protocolPath string
+	author                                   string
 	published, sort, cursor                  string
 	tags                                     tagFlag
 	limit                                    int
@@ -638,6 +683,7 @@ var sorts = []string{"createdAscending", "createdDescending", "publishedAscendin
 func (q *queryFlags) register(fs *flagSet) {
 	fs.StringVar(&q.schema, "schema", "", "only records with this schema URI")
 	fs.StringVar(&q.recordID, "record-id", "", "only the record with this recordId")
+	fs.StringVar(&q.author, "author", "", "only records authored by this `DID` (a delegate's records are its grantor's)")
 	fs.StringVar(&q.protocol, "protocol", "", "only records of this protocol URI")
 	fs.StringVar(&q.protocolPath, "protocol-path", "", "only records at this protocol path")
 	fs.Var(&q.tags, "tag", "only records with tag `KEY=VALUE`, repeatable (VALUE as for write)")
@@ -667,6 +713,9 @@ func (q *queryFlags) build() (builder.Query, error) {
 	}
 	if q.recordID != "" {
 		f["recordId"] = q.recordID
+	}
+	if q.author != "" {
+		f["author"] = q.author
 	}
 	if q.protocolPath != "" {
 		f["protocolPath"] = q.protocolPath
@@ -745,6 +794,7 @@ func cmdRead(ctx context.Context, e *env, args []string) error {
 		"Writes a record's data to standard output or FILE, checking it against the record's dataCid.")
 	var c conn
 	c.register(fs, e)
+	c.registerGrants(fs)
 	out := fs.String("o", "", "write the data to `FILE` instead of standard output")
 	anonymous := fs.Bool("anonymous", false, "send an unsigned read: works for published records only")
 	pos, err := parseArgs(fs, args)
@@ -759,7 +809,7 @@ func cmdRead(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := builder.RecordsRead(recordID, s.signer)
+	msg, err := builder.RecordsRead(recordID, s.signer, s.opts...)
 	if err != nil {
 		return err
 	}
@@ -822,6 +872,7 @@ func cmdDelete(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "delete", "RECORDID [--prune] [flags]", "Deletes a record.")
 	var c conn
 	c.register(fs, e)
+	c.registerGrants(fs)
 	prune := fs.Bool("prune", false, "also delete the record's descendants (protocol child records)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
@@ -834,18 +885,12 @@ func cmdDelete(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := builder.RecordsDelete(pos[0], *prune, time.Time{}, s.signer)
+	msg, err := builder.RecordsDelete(pos[0], *prune, time.Time{}, s.signer, s.opts...)
 	if err != nil {
 		return err
 	}
-	rep, rc, err := s.send(ctx, msg.JSON, nil, 0)
+	rep, err := s.do(ctx, msg.JSON, nil, 0, "delete "+pos[0])
 	if err != nil {
-		return err
-	}
-	if rc != nil {
-		rc.Close()
-	}
-	if err := s.checkStatus(rep, "delete "+pos[0]); err != nil {
 		return err
 	}
 	printStatus(e, rep)

@@ -54,9 +54,9 @@ func (s *syncBuffer) String() string {
 
 // startDWND starts dwnd on a free port of 127.0.0.1 with a temporary data directory
 // and returns its endpoint and process ID. It is stopped when the test ends.
-func startDWND(t *testing.T, bin string) (endpoint string, pid int) {
+func startDWND(t *testing.T, bin string, args ...string) (endpoint string, pid int) {
 	t.Helper()
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--data", t.TempDir(), "--log-level", "warn")
+	cmd := exec.Command(bin, append([]string{"--listen", "127.0.0.1:0", "--data", t.TempDir(), "--log-level", "warn"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -143,12 +143,13 @@ func (c *cli) ok(stdin io.Reader, args ...string) result {
 	return r
 }
 
-// newCLI builds the binaries, starts dwnd and returns a dwn runner pointed at it, with
-// its own HOME and no DWN_ variables from the environment, and dwnd's PID.
-func newCLI(t *testing.T) (*cli, int) {
+// newCLI builds the binaries, starts dwnd (with dwndArgs) and returns a dwn runner
+// pointed at it, with its own HOME and no DWN_ variables from the environment, and
+// dwnd's PID.
+func newCLI(t *testing.T, dwndArgs ...string) (*cli, int) {
 	t.Helper()
 	dwnd, dwn := buildBinaries(t)
-	endpoint, pid := startDWND(t, dwnd)
+	endpoint, pid := startDWND(t, dwnd, dwndArgs...)
 	home := t.TempDir()
 	var env []string
 	for _, kv := range os.Environ() {
@@ -509,5 +510,44 @@ func TestGrantsEndToEnd(t *testing.T) {
 	}
 	if r = c.ok(nil, "grant", "list", "--to", app); !strings.HasSuffix(r.stdout, "\tactive\tdelegated\n") {
 		t.Fatalf("grant list of the delegated grant: %q", r.stdout)
+	}
+}
+
+// TestDataSchemasEndToEnd runs the README's data schema example: a directory schema
+// and a schema a tenant installs, enforced on writes.
+func TestDataSchemasEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs dwnd")
+	}
+	dir := t.TempDir()
+	note := `{"$id": "https://example.com/schemas/note", "type": "object", "required": ["title"],
+ "properties": {"title": {"type": "string", "minLength": 1}}}`
+	if err := os.WriteFile(filepath.Join(dir, "note.json"), []byte(note), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := newCLI(t, "--data-schemas", dir, "--tenant-schemas")
+	c.ok(nil, "id", "new")
+
+	const noteURI, todoURI = "https://example.com/schemas/note", "https://example.com/schemas/todo"
+	r := c.run(strings.NewReader(`{"title": ""}`), "write", "--schema", noteURI, "--data-format", "application/json", "-")
+	if r.code != 1 || !strings.Contains(r.stderr, "DataSchemaMismatch: data does not match schema "+noteURI+": /title:") ||
+		!strings.Contains(r.stderr, "hint: the data does not match the JSON Schema") {
+		t.Fatalf("invalid note: %+v", r)
+	}
+	c.ok(strings.NewReader(`{"title": "hi"}`), "write", "--schema", noteURI, "--data-format", "application/json", "-")
+
+	c.ok(strings.NewReader(`{"done": true}`), "write", "--schema", todoURI, "--data-format", "application/json", "-")
+	c.ok(strings.NewReader(`{"type": "object", "required": ["task"]}`), "write", "--published",
+		"--protocol", "https://github.com/dwn-ipfs/dwn-ipfs/protocols/json-schema", "--protocol-path", "schema",
+		"--tag", "uri="+todoURI, "--data-format", "application/schema+json", "-")
+	r = c.run(strings.NewReader(`{"done": true}`), "write", "--schema", todoURI, "--data-format", "application/json", "-")
+	if r.code != 1 || !strings.Contains(r.stderr, `(root): missing required property "task"`) {
+		t.Fatalf("todo after its schema was installed: %+v", r)
+	}
+	r = c.run(strings.NewReader(`{"type": "object", "$ref": "https://elsewhere.example/x"}`), "write",
+		"--protocol", "https://github.com/dwn-ipfs/dwn-ipfs/protocols/json-schema", "--protocol-path", "schema",
+		"--tag", "uri=https://example.com/schemas/other", "--data-format", "application/schema+json", "-")
+	if r.code != 1 || !strings.Contains(r.stderr, "DataSchemaInvalid") {
+		t.Fatalf("a schema referring elsewhere: %+v", r)
 	}
 }

@@ -214,6 +214,14 @@ func statusHints(e *statusError, rep *client.Reply, s *session) []string {
 			return []string{"sorting by publication needs --published true"}
 		case has("RecordsWriteGetInitialWriteNotFound"):
 			return []string{"the DWN does not have this record's initial write; check the record ID"}
+		case has("DataSchemaMismatch"):
+			return []string{"the data does not match the JSON Schema the DWN enforces for the record's --schema; fix the value at the JSON Pointer in the detail"}
+		case has("DataSchemaInvalidData"):
+			return []string{"the DWN checks this record's data against a JSON Schema, and the data is not valid JSON"}
+		case has("DataSchemaInvalid"):
+			return []string{"the DWN could not use this schema: it must be valid JSON Schema, refer to no other URL, and its $id (if any) must be the uri tag"}
+		case has("DataSchemaDataTooLarge"):
+			return []string{"the DWN validates data against its JSON Schema only up to a size limit (dwnd --max-schema-data-size)"}
 		}
 		return []string{"the DWN rejected the message as invalid (400); the detail names the rule it breaks"}
 	case 401:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine with only Go and Node: installs what the
-# tests need (Go modules; the reference DWN packages in conformance/ with npm ci), checks
+# tests need (Go modules; the reference DWN packages in conformance/ with npm ci; a Kubo
+# daemon built from its module source once, cached outside the repository), checks
 # formatting and vet, runs every Go test, replays the conformance vectors against the
 # reference server (so a vector the reference fails is a wrong vector) and against a
 # freshly built dwnd, and fuzzes message parsing for a bounded time.
@@ -32,6 +33,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 else
   echo "up to date"
 fi
+
+step "Kubo daemon for the IPFS tests (built once, cached outside the repository)"
+DWN_KUBO_BIN=$(scripts/kubo.sh)
+export DWN_KUBO_BIN
+echo "$DWN_KUBO_BIN"
 
 step "gofmt and go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './conformance/node_modules/*'))

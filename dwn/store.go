@@ -309,9 +309,12 @@ type MessageStore interface {
 
 // DataStore keeps data too large to be inline.
 type DataStore interface {
-	// Create starts a blob for a tenant. Bytes written to it are kept only if a committed
-	// DataRef names it: an aborted blob, or one left behind by a crash, is removed.
-	Create(ctx context.Context, tenant string) (BlobWriter, error)
+	// Create starts a blob for a tenant's data dataCID (as claimed by the message; the
+	// caller checks it); published says whether the record is published, so that its
+	// data may leave the process unencrypted. Bytes written to it are kept only if a
+	// committed DataRef names it: an aborted blob, or one left behind by a crash, is
+	// removed.
+	Create(ctx context.Context, tenant, dataCID string, published bool) (BlobWriter, error)
 	// Open returns the data of ref from offset.
 	Open(ctx context.Context, tenant string, ref *DataRef, offset int64) (io.ReadCloser, error)
 	// Ref returns the data reference of (tenant, dataCid); NotFound if none.

@@ -401,7 +401,7 @@ func (n *Node) receiveData(ctx context.Context, r *request, d *dwn.Descriptor) (
 		}
 		return nil, nil, nil, n.checkData(root.String(), size, d)
 	}
-	bw, err := n.data.Create(ctx, r.tenant)
+	bw, err := n.data.Create(ctx, r.tenant, d.DataCID, d.IsPublished())
 	if err != nil {
 		return nil, nil, nil, err
 	}

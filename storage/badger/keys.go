@@ -23,7 +23,19 @@ const (
 	ksPending  = 'U' // tenant, blob → pending upload marker
 	ksGarbage  = 'G' // tenant, blob → blob to delete
 	ksProtocol = 'P' // tenant, protocol → its configuration (protocolState)
+	ksBlobRef  = 'b' // global: blob, tenant → empty: the tenants whose data references name the blob
 )
+
+// blobRefPrefix is the prefix of the ksBlobRef keys of a blob.
+func blobRefPrefix(blob string) []byte {
+	b := append([]byte{ksBlobRef}, binary.AppendUvarint(nil, uint64(len(blob)))...)
+	return append(b, blob...)
+}
+
+// blobRefKey is the ksBlobRef key of (blob, tenant id).
+func blobRefKey(blob, tenant string) []byte {
+	return append(blobRefPrefix(blob), tenant...)
+}
 
 // formatVersion is the on-disk layout version written under ksMeta.
 const formatVersion = 1
@@ -31,6 +43,7 @@ const formatVersion = 1
 var (
 	metaVersionKey  = []byte{ksMeta, 'v'}
 	metaTenantIDKey = []byte{ksMeta, 't'} // the last tenant id given out (uint64)
+	metaBlobsKey    = []byte{ksMeta, 'b'} // the kind of blob backend the directory's data is in
 )
 
 // tenantPrefix returns the keyspace tag followed by the length-prefixed tenant id (the

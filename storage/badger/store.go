@@ -56,14 +56,19 @@ type Options struct {
 	SyncWrites bool
 	// Logger receives store events; default slog.Default().
 	Logger *slog.Logger
+	// Blobs keeps record data too large to be inline; default: files under dir/blobs.
+	// A data directory keeps the kind of backend it was written with.
+	Blobs Blobs
 }
 
 // Store is a dwn.MessageStore and dwn.DataStore on Badger.
 type Store struct {
 	db         *badgerdb.DB
 	log        *slog.Logger
-	blobDir    string
+	blobs      Blobs
 	syncWrites bool
+	// blobMu orders a blob's deletion with the pending marks of equal new blobs.
+	blobMu sync.Mutex
 
 	mu      sync.Mutex
 	tenants map[string]*tenantState
@@ -121,9 +126,16 @@ func Open(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage/badger: open %s: %w", dir, err)
 	}
-	s := &Store{db: db, log: o.Logger, blobDir: filepath.Join(dir, "blobs"), syncWrites: o.SyncWrites, tenants: map[string]*tenantState{},
+	if o.Blobs == nil {
+		o.Blobs = &fileBlobs{dir: filepath.Join(dir, "blobs"), syncWrites: o.SyncWrites}
+	}
+	s := &Store{db: db, log: o.Logger, blobs: o.Blobs, syncWrites: o.SyncWrites, tenants: map[string]*tenantState{},
 		gcKick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.checkVersion(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.checkBlobs(); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -151,6 +163,39 @@ func (s *Store) checkVersion() error {
 		}
 		if len(v) != 4 || binary.BigEndian.Uint32(v) != formatVersion {
 			return fmt.Errorf("storage/badger: data directory has layout version %x, this dwnd reads version %d; use the dwnd release that wrote it or start with an empty --data directory", v, formatVersion)
+		}
+		return nil
+	})
+}
+
+// checkBlobs records the kind of blob backend of a new directory and refuses another
+// kind for one that has data references.
+func (s *Store) checkBlobs() error {
+	kind := s.blobs.Kind()
+	return s.db.Update(func(txn *badgerdb.Txn) error {
+		item, err := txn.Get(metaBlobsKey)
+		switch {
+		case errors.Is(err, badgerdb.ErrKeyNotFound):
+			it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: []byte{ksDataRef}})
+			it.Rewind()
+			hasData := it.Valid()
+			it.Close()
+			if hasData && kind != "files" {
+				return fmt.Errorf("storage/badger: the data directory keeps record data in files, not in %s; start dwnd without the %s setting or with an empty --data directory", kind, kind)
+			}
+			if hasData {
+				kind = "files"
+			}
+			return txn.Set(metaBlobsKey, []byte(kind))
+		case err != nil:
+			return err
+		}
+		was, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if string(was) != kind {
+			return fmt.Errorf("storage/badger: the data directory keeps record data in %s, but this dwnd is set up for %s; use the same setting as before or an empty --data directory", was, kind)
 		}
 		return nil
 	})
@@ -626,6 +671,9 @@ func incRef(txn *badgerdb.Txn, tenant string, ref *dwn.DataRef) (*dwn.DataRef, b
 	}
 	if !found {
 		v = dataRefValue{Size: ref.Size, Blob: ref.Blob}
+		if err := txn.Set(blobRefKey(ref.Blob, tenant), nil); err != nil {
+			return nil, false, err
+		}
 	}
 	v.Refs++
 	if err := setJSON(txn, k, &v); err != nil {
@@ -646,6 +694,9 @@ func (s *Store) decRef(txn *badgerdb.Txn, tenant, dataCID string) error {
 		return setJSON(txn, k, &v)
 	}
 	if err := txn.Delete(k); err != nil {
+		return err
+	}
+	if err := txn.Delete(blobRefKey(v.Blob, tenant)); err != nil {
 		return err
 	}
 	return txn.Set(key(ksGarbage, tenant, v.Blob), nil)

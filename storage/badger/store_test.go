@@ -84,7 +84,7 @@ func TestBlobLifecycle(t *testing.T) {
 	}
 	ctx := context.Background()
 	put := func() string {
-		w, err := s.Create(ctx, "did:t")
+		w, err := s.Create(ctx, "did:t", "bafkreitest", false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,7 +111,7 @@ func TestBlobLifecycle(t *testing.T) {
 	if err := s.ApplyRecord(ctx, "did:t", u); err != nil {
 		t.Fatal(err)
 	}
-	w, _ := s.Create(ctx, "did:t")
+	w, _ := s.Create(ctx, "did:t", "bafkreitest", false)
 	w.Write([]byte("x"))
 	w.Abort()
 	wait(1)

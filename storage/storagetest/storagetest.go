@@ -393,7 +393,7 @@ func testDeleteAndPrune(t *testing.T, s Store) {
 
 func putBlob(t *testing.T, s Store, data []byte) string {
 	t.Helper()
-	bw, err := s.Create(context.Background(), tenant)
+	bw, err := s.Create(context.Background(), tenant, "bafkreitest", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,7 +455,7 @@ func testDataRefs(t *testing.T, s Store) {
 		t.Fatalf("unreferenced data still has a reference: %v", err)
 	}
 	// An aborted blob is not readable as data of any record.
-	bw, _ := s.Create(ctx, tenant)
+	bw, _ := s.Create(ctx, tenant, "bafkreitest", false)
 	bw.Write([]byte("x"))
 	bw.Abort()
 }

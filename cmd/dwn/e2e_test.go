@@ -5,7 +5,10 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"github.com/dwn-ipfs/dwn-ipfs/gateway/importer"
+	"github.com/dwn-ipfs/dwn-ipfs/internal/kubotest"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -549,5 +552,50 @@ func TestDataSchemasEndToEnd(t *testing.T) {
 		"--tag", "uri=https://example.com/schemas/other", "--data-format", "application/schema+json", "-")
 	if r.code != 1 || !strings.Contains(r.stderr, "DataSchemaInvalid") {
 		t.Fatalf("a schema referring elsewhere: %+v", r)
+	}
+}
+
+// TestKuboEndToEnd runs dwnd with its record data in a real Kubo daemon: a large
+// record written with the CLI is pinned in Kubo under its dataCid, reads back, and
+// /ready reports Kubo's state.
+func TestKuboEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs dwnd and Kubo")
+	}
+	k := kubotest.Start(t, kubotest.Options{})
+	c, _ := newCLI(t, "--ipfs-api", k.API)
+	c.ok(nil, "id", "new")
+	data := make([]byte, 700_000)
+	rand.Read(data)
+	file := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rid := strings.TrimSpace(c.ok(nil, "write", file, "--published").stdout)
+	if got := c.ok(nil, "read", rid).stdout; got != string(data) {
+		t.Fatalf("read back %d bytes, want the %d written", len(got), len(data))
+	}
+	pins, err := k.Pins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := importer.Sum(data).String(); !pins[want] {
+		t.Fatalf("Kubo has no pin of the record's dataCid %s: %v", want, pins)
+	}
+	endpoint := strings.TrimPrefix(c.env[len(c.env)-1], "DWN_ENDPOINT=")
+	ready := func() int {
+		resp, err := http.Get(endpoint + "/ready")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := ready(); code != 200 {
+		t.Fatalf("/ready with Kubo up: %d", code)
+	}
+	k.Kill()
+	if code := ready(); code != 503 {
+		t.Fatalf("/ready with Kubo down: %d, want 503", code)
 	}
 }

@@ -47,6 +47,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.Node.MaxQueryLimit, "max-query-limit", 0, "cap on RecordsQuery page size (0: no cap, as the reference)")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "largest HTTP request header (the dwn-request header) in bytes")
 	fs.IntVar(&cfg.MaxRequestHeader, "max-request-header", server.DefaultMaxRequestHeader, "largest dwn-request header (the JSON-RPC request) in bytes")
+	fs.StringVar(&cfg.IPFSAPI, "ipfs-api", "", "RPC API URL of the Kubo node that keeps record data over 30000 bytes, e.g. http://127.0.0.1:5001 (default: files under --data)")
 	fs.StringVar(&cfg.Node.DataSchemaDir, "data-schemas", "", "directory of JSON Schemas (*.json, known by $id) that record data with a matching schema and dataFormat application/json must match (off by default)")
 	fs.BoolVar(&cfg.Node.TenantSchemas, "tenant-schemas", false, "let tenants install JSON Schemas for their own records (built-in schema protocol; off by default)")
 	fs.Int64Var(&cfg.Node.MaxSchemaDataSize, "max-schema-data-size", dataschema.DefaultMaxDataBytes, "largest record data validated against a JSON Schema, in bytes")

@@ -18,6 +18,7 @@ import (
 	"github.com/dwn-ipfs/dwn-ipfs/did/didkey"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/node"
 	"github.com/dwn-ipfs/dwn-ipfs/storage/badger"
+	"github.com/dwn-ipfs/dwn-ipfs/storage/kubo"
 )
 
 // Config configures Run. Every field has a default; see cmd/dwnd for the flags and
@@ -48,6 +49,9 @@ type Config struct {
 	// variable, when set, wins). Near the limit the garbage collector runs more often
 	// instead of letting the heap grow; it is not a hard cap.
 	MemoryLimit int64
+	// IPFSAPI, if set, is the RPC API URL of the Kubo node that keeps record data over
+	// 30000 bytes (http://127.0.0.1:5001); without it, data goes to files under DataDir.
+	IPFSAPI string
 	// DebugListen, if set, serves Go's pprof profiles on this address (keep it on
 	// loopback: profiles reveal internals).
 	DebugListen string
@@ -106,6 +110,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		debug.SetMemoryLimit(limit)
 	}
+	var kb *kubo.Backend
+	if cfg.IPFSAPI != "" {
+		var err error
+		if kb, err = kubo.New(ctx, cfg.IPFSAPI, kubo.Options{Logger: log}); err != nil {
+			return err
+		}
+		cfg.Store.Blobs = kb
+		log.Info("record data goes to Kubo", "api", cfg.IPFSAPI)
+	}
 	store, err := badger.Open(cfg.DataDir, cfg.Store)
 	if err != nil {
 		return err
@@ -131,6 +144,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	h := NewHandler(n, log, base, maxFile)
 	if cfg.MaxRequestHeader > 0 {
 		h.MaxRequestHeader = cfg.MaxRequestHeader
+	}
+	if kb != nil {
+		h.AddReadyCheck("kubo", kb.Ping)
 	}
 	srv := &http.Server{
 		Handler:           h,

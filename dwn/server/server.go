@@ -17,13 +17,16 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -57,6 +60,43 @@ type Handler struct {
 	registry         *prometheus.Registry
 	requests         *prometheus.CounterVec
 	latency          *prometheus.HistogramVec
+
+	readyMu sync.Mutex
+	ready   map[string]func(context.Context) error
+}
+
+// AddReadyCheck adds a check of a component the server needs (the Kubo node, say) to
+// GET /ready, which answers 200 when every check passes and 503 naming the failures.
+func (h *Handler) AddReadyCheck(name string, check func(context.Context) error) {
+	h.readyMu.Lock()
+	defer h.readyMu.Unlock()
+	if h.ready == nil {
+		h.ready = map[string]func(context.Context) error{}
+	}
+	h.ready[name] = check
+}
+
+// Registry returns the Prometheus registry of /metrics, for components to add their
+// metrics to.
+func (h *Handler) Registry() *prometheus.Registry { return h.registry }
+
+func (h *Handler) readiness(w http.ResponseWriter, r *http.Request) {
+	h.readyMu.Lock()
+	checks := maps.Clone(h.ready)
+	h.readyMu.Unlock()
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	out := map[string]string{}
+	code := 200
+	for name, check := range checks {
+		if err := check(ctx); err != nil {
+			out[name] = err.Error()
+			code = 503
+		} else {
+			out[name] = "ok"
+		}
+	}
+	writeJSON(w, code, map[string]any{"ok": code == 200, "checks": out})
 }
 
 // NewHandler returns the HTTP handler for n. baseURL is reported by /info.
@@ -80,6 +120,7 @@ func NewHandler(n *node.Node, log *slog.Logger, baseURL string, maxFileSize int6
 	h.mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]bool{"ok": true})
 	})
+	h.mux.HandleFunc("GET /ready", h.readiness)
 	h.mux.HandleFunc("GET /info", h.info)
 	h.mux.Handle("GET /metrics", promhttp.HandlerFor(h.registry, promhttp.HandlerOpts{}))
 	h.mux.HandleFunc("GET /{did}/records/{id}", h.readRecord)

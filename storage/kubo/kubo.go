@@ -1,0 +1,251 @@
+// Package kubo keeps record data in IPFS through a Kubo node's RPC API
+// (github.com/ipfs/kubo/client/rpc): a blob is a UnixFS file added with CIDv1, raw
+// leaves and 256 KiB chunks — the layout of dataCid, so plaintext data gets exactly its
+// dataCid as root — and pinned while a data reference names it. It implements
+// storage/badger's Blobs; the Store keeps reference counts and asks Delete to unpin.
+//
+// Reads go through a Reader: by default the node's own `cat`, which checks blocks
+// against their CIDs locally; dwnd plugs in gateway/fetch, which falls over to HTTP
+// gateways and verifies every block itself.
+package kubo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ipfs/boxo/files"
+	"github.com/ipfs/boxo/path"
+	"github.com/ipfs/go-cid"
+	"github.com/ipfs/kubo/client/rpc"
+	iface "github.com/ipfs/kubo/core/coreiface"
+	caopts "github.com/ipfs/kubo/core/coreiface/options"
+
+	"github.com/dwn-ipfs/dwn-ipfs/dwn"
+	"github.com/dwn-ipfs/dwn-ipfs/storage/badger"
+)
+
+// Reader reads the file whose UnixFS root is root, of size bytes, from offset.
+type Reader interface {
+	Open(ctx context.Context, root cid.Cid, size, offset int64) (io.ReadCloser, error)
+}
+
+// Options configure a Backend.
+type Options struct {
+	// Reader reads blobs; default: the node's RPC `cat`.
+	Reader Reader
+	// Logger receives backend events; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Backend keeps blobs in a Kubo node.
+type Backend struct {
+	url    string
+	api    *rpc.HttpApi
+	reader Reader
+	log    *slog.Logger
+}
+
+var _ badger.Blobs = (*Backend)(nil)
+
+// New connects to the Kubo RPC API at apiURL (http://127.0.0.1:5001) and checks that
+// it answers.
+func New(ctx context.Context, apiURL string, o Options) (*Backend, error) {
+	apiURL = strings.TrimRight(apiURL, "/")
+	// No overall timeout: adds and reads stream for as long as the data takes; the
+	// request contexts bound them.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}
+	api, err := rpc.NewURLApiWithClient(apiURL, client)
+	if err != nil {
+		return nil, fmt.Errorf("kubo: RPC API %s: %w", apiURL, err)
+	}
+	b := &Backend{url: apiURL, api: api, reader: o.Reader, log: o.Logger}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	if b.reader == nil {
+		b.reader = catReader{b}
+	}
+	if err := b.Ping(ctx); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Ping checks that the node answers (for start-up and /ready).
+func (b *Backend) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var v struct{ Version string }
+	if err := b.api.Request("version").Exec(ctx, &v); err != nil {
+		return fmt.Errorf("kubo: the RPC API at %s does not answer (%v); start the daemon (ipfs daemon) or fix --ipfs-api", b.url, err)
+	}
+	return nil
+}
+
+// Kind implements badger.Blobs.
+func (b *Backend) Kind() string { return "kubo" }
+
+// Create implements badger.Blobs: the bytes written are streamed to the node's `add`
+// (pinning), and Finish gives the root CID.
+func (b *Backend) Create(ctx context.Context, _ badger.BlobInfo) (dwn.BlobWriter, string, error) {
+	pr, pw := io.Pipe()
+	w := &writer{b: b, pw: pw, done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		p, err := b.api.Unixfs().Add(ctx, files.NewReaderFile(pr),
+			caopts.Unixfs.CidVersion(1), caopts.Unixfs.RawLeaves(true),
+			caopts.Unixfs.Chunker("size-262144"), caopts.Unixfs.Pin(true, PinName))
+		if err != nil {
+			err = fmt.Errorf("kubo: add to %s: %w", b.url, err)
+		}
+		pr.CloseWithError(err) // unblocks a writer if the add failed early
+		w.root, w.err = p.RootCid(), err
+	}()
+	return w, "", nil
+}
+
+type writer struct {
+	b    *Backend
+	pw   *io.PipeWriter
+	done chan struct{}
+	root cid.Cid
+	err  error
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	n, err := w.pw.Write(p)
+	if err != nil {
+		<-w.done
+		if w.err != nil {
+			return n, w.err
+		}
+		return n, fmt.Errorf("kubo: add: %w", err)
+	}
+	return n, nil
+}
+
+func (w *writer) Finish() (string, error) {
+	w.pw.Close()
+	<-w.done
+	if w.err != nil {
+		return "", w.err
+	}
+	return w.root.String(), nil
+}
+
+// Abort stops the add. A blob that was already added stays pinned until the store's
+// garbage collection (or the start-up reconciliation) unpins it.
+func (w *writer) Abort() {
+	w.pw.CloseWithError(errors.New("aborted"))
+	<-w.done
+}
+
+// Keep implements badger.Blobs: pins the blob (again).
+func (b *Backend) Keep(ctx context.Context, blob string) error {
+	p, err := blobPath(blob)
+	if err != nil {
+		return err
+	}
+	if err := b.api.Pin().Add(ctx, p, caopts.Pin.Name(PinName)); err != nil {
+		return fmt.Errorf("kubo: pin %s: %w", blob, err)
+	}
+	return nil
+}
+
+// Open implements badger.Blobs.
+func (b *Backend) Open(ctx context.Context, _ badger.BlobInfo, blob string, size, offset int64) (io.ReadCloser, error) {
+	c, err := cid.Decode(blob)
+	if err != nil {
+		return nil, fmt.Errorf("kubo: blob %q is not a CID", blob)
+	}
+	return b.reader.Open(ctx, c, size, offset)
+}
+
+// Delete implements badger.Blobs: unpins the blob. Kubo's own garbage collection frees
+// the blocks.
+func (b *Backend) Delete(ctx context.Context, blob string) error {
+	p, err := blobPath(blob)
+	if err != nil {
+		return nil // not a name of ours: nothing to delete
+	}
+	if err := b.api.Pin().Rm(ctx, p); err != nil && !strings.Contains(err.Error(), "not pinned") {
+		return fmt.Errorf("kubo: unpin %s: %w", blob, err)
+	}
+	return nil
+}
+
+// PinName names the pins of dwnd, so that other pins of the node are never touched.
+const PinName = "dwn-ipfs"
+
+// Pins returns the node's recursive pins named PinName, for reconciliation with the
+// store's data references.
+func (b *Backend) Pins(ctx context.Context) (map[string]bool, error) {
+	ch := make(chan iface.Pin, 64)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- b.api.Pin().Ls(ctx, ch, caopts.Pin.Ls.Recursive(), caopts.Pin.Ls.Name(PinName), caopts.Pin.Ls.Detailed(true))
+	}()
+	pins := map[string]bool{}
+	for p := range ch {
+		if p.Name() == PinName {
+			pins[p.Path().RootCid().String()] = true
+		}
+	}
+	if err := <-errc; err != nil {
+		return nil, fmt.Errorf("kubo: list pins: %w", err)
+	}
+	return pins, nil
+}
+
+func blobPath(blob string) (path.ImmutablePath, error) {
+	c, err := cid.Decode(blob)
+	if err != nil {
+		return path.ImmutablePath{}, fmt.Errorf("kubo: blob %q is not a CID", blob)
+	}
+	return path.FromCid(c), nil
+}
+
+// catReader reads through the node's `cat`, which verifies blocks locally.
+type catReader struct{ b *Backend }
+
+func (r catReader) Open(ctx context.Context, root cid.Cid, size, offset int64) (io.ReadCloser, error) {
+	req := r.b.api.Request("cat", "/ipfs/"+root.String())
+	if offset > 0 {
+		req = req.Option("offset", strconv.FormatInt(offset, 10))
+	}
+	resp, err := req.Send(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kubo: cat %s: %w", root, err)
+	}
+	if resp.Error != nil {
+		resp.Close()
+		return nil, fmt.Errorf("kubo: cat %s: %w", root, resp.Error)
+	}
+	return &exactReader{rc: resp.Output, left: size - offset, root: root}, nil
+}
+
+// exactReader fails a read that ends before the expected size: a node that lost blocks
+// may end the stream early.
+type exactReader struct {
+	rc   io.ReadCloser
+	left int64
+	root cid.Cid
+}
+
+func (e *exactReader) Read(p []byte) (int, error) {
+	n, err := e.rc.Read(p)
+	e.left -= int64(n)
+	if err == io.EOF && e.left != 0 {
+		return n, fmt.Errorf("kubo: cat %s ended %d bytes early", e.root, e.left)
+	}
+	return n, err
+}
+
+func (e *exactReader) Close() error { return e.rc.Close() }

@@ -124,6 +124,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer store.Close()
+	if kb != nil {
+		if err := reconcilePins(ctx, kb, store, log); err != nil {
+			return err
+		}
+	}
 	n, err := node.New(cfg.Node, store, store, Resolver(), log)
 	if err != nil {
 		return err
@@ -180,6 +185,30 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	return nil
+}
+
+// reconcilePins makes Kubo pin every blob the store references and reports what does
+// not add up.
+func reconcilePins(ctx context.Context, kb *kubo.Backend, store *badger.Store, log *slog.Logger) error {
+	refs, err := store.ReferencedBlobs(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := kb.Reconcile(ctx, refs, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	log.Info("Kubo pins reconciled", "referenced", r.Referenced, "repinned", len(r.Repinned),
+		"missing", len(r.Missing), "stray", len(r.Stray))
+	if len(r.Missing) > 0 {
+		log.Error("record data missing from the Kubo node: reads of these records will fail until it is added back",
+			"count", len(r.Missing), "first", r.Missing[0])
+	}
+	if len(r.Stray) > 0 {
+		log.Warn("Kubo has dwn-ipfs pins that no record references (left by a crash); unpin them with: ipfs pin rm CID",
+			"count", len(r.Stray), "first", r.Stray[0])
 	}
 	return nil
 }

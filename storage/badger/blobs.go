@@ -376,3 +376,38 @@ func blobInUse(txn *badgerdb.Txn, blob string) (bool, error) {
 	}
 	return false, nil
 }
+
+// ReferencedBlobs returns the names of the blobs that a data reference of some tenant,
+// or an upload in flight, names: what a backend must keep (for reconciliation).
+func (s *Store) ReferencedBlobs(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.db.View(func(txn *badgerdb.Txn) error {
+		for _, ks := range []byte{ksBlobRef, ksPending} {
+			it := txn.NewIterator(badgerdb.IteratorOptions{Prefix: []byte{ks}})
+			for it.Rewind(); it.Valid(); it.Next() {
+				if err := ctx.Err(); err != nil {
+					it.Close()
+					return err
+				}
+				// ksBlobRef: uvarint len | blob | tenant; ksPending: uvarint len | tenant | blob.
+				k := it.Item().Key()[1:]
+				n, w := binary.Uvarint(k)
+				if w <= 0 || uint64(len(k)-w) < n {
+					it.Close()
+					return errCorrupt
+				}
+				if ks == ksBlobRef {
+					out[string(k[w:w+int(n)])] = true
+				} else {
+					out[string(k[w+int(n):])] = true
+				}
+			}
+			it.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, dwn.Wrap("storage/badger.ReferencedBlobs", err)
+	}
+	return out, nil
+}

@@ -93,7 +93,8 @@ func (b *Backend) Ping(ctx context.Context) error {
 func (b *Backend) Kind() string { return "kubo" }
 
 // Create implements badger.Blobs: the bytes written are streamed to the node's `add`
-// (pinning), and Finish gives the root CID.
+// (pinning), and Finish gives the root CID. The RPC client does not send the pin's
+// name with an add; the store's Keep after Finish names it.
 func (b *Backend) Create(ctx context.Context, _ badger.BlobInfo) (dwn.BlobWriter, string, error) {
 	pr, pw := io.Pipe()
 	w := &writer{b: b, pw: pw, done: make(chan struct{})}
@@ -249,3 +250,41 @@ func (e *exactReader) Read(p []byte) (int, error) {
 }
 
 func (e *exactReader) Close() error { return e.rc.Close() }
+
+// Reconciliation is what Reconcile found.
+type Reconciliation struct {
+	Referenced int      // blobs the store references
+	Repinned   []string // referenced blobs that were not pinned and are now
+	Missing    []string // referenced blobs Kubo could not pin: their data is not in the node
+	Stray      []string // blobs pinned by dwnd that nothing references (left by a crash)
+}
+
+// Reconcile compares the node's dwn-ipfs pins with the blobs the store references:
+// missing pins are added again (each within pinTimeout: a node lacking the blocks
+// would otherwise search for them forever), stray pins are reported, not removed.
+func (b *Backend) Reconcile(ctx context.Context, referenced map[string]bool, pinTimeout time.Duration) (*Reconciliation, error) {
+	pins, err := b.Pins(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reconciliation{Referenced: len(referenced)}
+	for blob := range referenced {
+		if pins[blob] {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, pinTimeout)
+		err := b.Keep(pctx, blob)
+		cancel()
+		if err != nil {
+			r.Missing = append(r.Missing, blob)
+			continue
+		}
+		r.Repinned = append(r.Repinned, blob)
+	}
+	for blob := range pins {
+		if !referenced[blob] {
+			r.Stray = append(r.Stray, blob)
+		}
+	}
+	return r, nil
+}

@@ -199,3 +199,64 @@ func TestKuboDownAtWrite(t *testing.T) {
 		t.Fatalf("read after the failed write: %d, want 404", code)
 	}
 }
+
+func TestReconcile(t *testing.T) {
+	f := newFixture(t)
+	alice, as := identity(t)
+	kept := random(50_000)
+	lost := random(60_000)
+	f.write(alice, as, kept, true)
+	f.write(alice, as, lost, true)
+	keptCID, lostCID := importer.Sum(kept).String(), importer.Sum(lost).String()
+	// A crash-like state: both pins gone, the blocks of one collected, and a pin of
+	// ours that nothing references.
+	for _, c := range []string{keptCID, lostCID} {
+		if _, err := f.kubo.RPC("pin/rm?arg=" + c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Keep kept's blocks through the collection below, but not its pin.
+	if _, err := f.kubo.RPC("pin/add?arg=" + keptCID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.kubo.RPC("repo/gc"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.kubo.RPC("pin/rm?arg=" + keptCID); err != nil {
+		t.Fatal(err)
+	}
+	b, err := New(context.Background(), f.kubo.API, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	strayData := random(1000)
+	w, _, err := b.Create(context.Background(), badger.BlobInfo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(strayData)
+	stray, err := w.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Keep(context.Background(), stray); err != nil { // as the store does after Finish
+		t.Fatal(err)
+	}
+
+	refs, err := f.store.ReferencedBlobs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !refs[keptCID] || !refs[lostCID] || refs[stray] || len(refs) != 2 {
+		t.Fatalf("referenced blobs: %v", refs)
+	}
+	r, err := b.Reconcile(context.Background(), refs, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Repinned) != 1 || r.Repinned[0] != keptCID || len(r.Missing) != 1 || r.Missing[0] != lostCID ||
+		len(r.Stray) != 1 || r.Stray[0] != stray {
+		t.Fatalf("reconciliation: %+v", r)
+	}
+	f.waitPinned(keptCID, true)
+}

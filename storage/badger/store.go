@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +57,10 @@ type Options struct {
 	SyncWrites bool
 	// Logger receives store events; default slog.Default().
 	Logger *slog.Logger
+	// EncryptionKey, when set (32 bytes), makes Badger encrypt its files at rest
+	// (AES-256). A directory created without it cannot be opened with it, nor the
+	// reverse.
+	EncryptionKey []byte
 	// Blobs keeps record data too large to be inline; default: files under dir/blobs.
 	// A data directory keeps the kind of backend it was written with.
 	Blobs Blobs
@@ -122,8 +127,22 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.InMemory {
 		bo.Dir, bo.ValueDir = "", ""
 	}
+	if len(o.EncryptionKey) > 0 {
+		if len(o.EncryptionKey) != 32 {
+			return nil, fmt.Errorf("storage/badger: the encryption key must be 32 bytes")
+		}
+		// Badger needs an index cache and a block cache when it encrypts (blocks are
+		// decrypted into the cache).
+		bo = bo.WithEncryptionKey(o.EncryptionKey).WithIndexCacheSize(32 << 20)
+		if o.BlockCacheSize <= 0 {
+			bo = bo.WithBlockCacheSize(32 << 20)
+		}
+	}
 	db, err := badgerdb.Open(bo)
 	if err != nil {
+		if strings.Contains(err.Error(), "ncryption key mismatch") || strings.Contains(err.Error(), "ncryption") {
+			return nil, fmt.Errorf("storage/badger: open %s: %w (the directory was written with a different master key, or with none: use the same key as before or an empty --data directory)", dir, err)
+		}
 		return nil, fmt.Errorf("storage/badger: open %s: %w", dir, err)
 	}
 	if o.Blobs == nil {

@@ -1,9 +1,12 @@
 package badger
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +135,45 @@ func TestBlobLifecycle(t *testing.T) {
 	}
 	defer s.Close()
 	wait(0)
+}
+
+func TestEncryptionAtRest(t *testing.T) {
+	dir := t.TempDir()
+	key := bytes.Repeat([]byte{7}, 32)
+	s, err := Open(dir, Options{EncryptionKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := "a-secret-marker-4fa1c2"
+	m := dwn.StoredMessage{CID: "bafyreisecret", JSON: []byte(`{"descriptor":{"note":"` + secret + `"}}`),
+		Indexes: dwn.Indexes{"interface": "Records", "method": "Write", "messageTimestamp": "2026-01-01T00:00:00.000000Z", "recordId": "r", "entryId": "r", "dateCreated": "2026-01-01T00:00:00.000000Z"}}
+	if err := s.ApplyRecord(context.Background(), "did:t", &dwn.RecordUpdate{RecordID: "r", IsInitial: true, Timestamp: "2026-01-01T00:00:00.000000Z", Message: m, Queryable: true}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// Nothing on disk shows the message in plaintext.
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			if bytes.Contains(b, []byte(secret)) {
+				t.Errorf("%s holds the message in plaintext", p)
+			}
+		}
+		return nil
+	})
+	if _, err := Open(dir, Options{EncryptionKey: bytes.Repeat([]byte{8}, 32)}); err == nil || !strings.Contains(err.Error(), "master key") {
+		t.Fatalf("opened with another key: %v", err)
+	}
+	if _, err := Open(dir, Options{}); err == nil {
+		t.Fatal("opened without the key")
+	}
+	s, err = Open(dir, Options{EncryptionKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, err := s.Message(context.Background(), "did:t", "bafyreisecret")
+	if err != nil || !bytes.Contains(got.JSON, []byte(secret)) {
+		t.Fatalf("reopened with the key: %v", err)
+	}
 }

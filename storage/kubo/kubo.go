@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipfs/boxo/files"
@@ -50,6 +51,7 @@ type Backend struct {
 	api    *rpc.HttpApi
 	reader Reader
 	log    *slog.Logger
+	pins   *pinBatcher
 }
 
 var _ badger.Blobs = (*Backend)(nil)
@@ -66,6 +68,7 @@ func New(ctx context.Context, apiURL string, o Options) (*Backend, error) {
 		return nil, fmt.Errorf("kubo: RPC API %s: %w", apiURL, err)
 	}
 	b := &Backend{url: apiURL, api: api, reader: o.Reader, log: o.Logger}
+	b.pins = &pinBatcher{b: b}
 	if b.log == nil {
 		b.log = slog.Default()
 	}
@@ -92,9 +95,12 @@ func (b *Backend) Ping(ctx context.Context) error {
 // Kind implements badger.Blobs.
 func (b *Backend) Kind() string { return "kubo" }
 
-// Create implements badger.Blobs: the bytes written are streamed to the node's `add`
-// (pinning), and Finish gives the root CID. The RPC client does not send the pin's
-// name with an add; the store's Keep after Finish names it.
+// Create implements badger.Blobs: the bytes written are streamed to the node's `add`,
+// and Finish gives the root CID. The add does not pin: Kubo serializes pinning, so the
+// store's Keep after Finish pins blobs in batches (measured here with 64 KiB data at
+// 16 concurrent adds: 1087 adds/s unpinned, 407/s pinned one by one). Between the two
+// only Kubo's garbage collection could drop the blocks; it is off unless the daemon
+// runs with --enable-gc.
 func (b *Backend) Create(ctx context.Context, _ badger.BlobInfo) (dwn.BlobWriter, string, error) {
 	pr, pw := io.Pipe()
 	w := &writer{b: b, pw: pw, done: make(chan struct{})}
@@ -102,7 +108,7 @@ func (b *Backend) Create(ctx context.Context, _ badger.BlobInfo) (dwn.BlobWriter
 		defer close(w.done)
 		p, err := b.api.Unixfs().Add(ctx, files.NewReaderFile(pr),
 			caopts.Unixfs.CidVersion(1), caopts.Unixfs.RawLeaves(true),
-			caopts.Unixfs.Chunker("size-262144"), caopts.Unixfs.Pin(true, PinName))
+			caopts.Unixfs.Chunker("size-262144"), caopts.Unixfs.Pin(false, ""))
 		if err != nil {
 			err = fmt.Errorf("kubo: add to %s: %w", b.url, err)
 		}
@@ -148,14 +154,83 @@ func (w *writer) Abort() {
 	<-w.done
 }
 
-// Keep implements badger.Blobs: pins the blob (again).
+// Keep implements badger.Blobs: pins the blob under PinName. Concurrent calls share
+// one pin/add request (group commit): each waits for the batch holding its blob.
 func (b *Backend) Keep(ctx context.Context, blob string) error {
-	p, err := blobPath(blob)
-	if err != nil {
+	if _, err := blobPath(blob); err != nil {
 		return err
 	}
-	if err := b.api.Pin().Add(ctx, p, caopts.Pin.Name(PinName)); err != nil {
-		return fmt.Errorf("kubo: pin %s: %w", blob, err)
+	return b.pins.pin(ctx, blob)
+}
+
+// pinBatcher pins blobs in batches: while one pin/add request is in flight, the blobs
+// asked for meanwhile gather for the next.
+type pinBatcher struct {
+	b       *Backend
+	mu      sync.Mutex
+	pending []pinWait
+	running bool
+}
+
+type pinWait struct {
+	blob string
+	done chan error
+}
+
+// maxPinBatch bounds the CIDs of one pin/add request.
+const maxPinBatch = 500
+
+func (p *pinBatcher) pin(ctx context.Context, blob string) error {
+	w := pinWait{blob: blob, done: make(chan error, 1)}
+	p.mu.Lock()
+	p.pending = append(p.pending, w)
+	if !p.running {
+		p.running = true
+		go p.loop()
+	}
+	p.mu.Unlock()
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *pinBatcher) loop() {
+	for {
+		p.mu.Lock()
+		batch := p.pending
+		if len(batch) > maxPinBatch {
+			batch = batch[:maxPinBatch]
+		}
+		p.pending = p.pending[len(batch):]
+		if len(batch) == 0 {
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+		err := p.pinAll(batch)
+		for _, w := range batch {
+			w.done <- err
+		}
+	}
+}
+
+// pinAll pins the blobs of a batch with one request. The batch's requests are gone by
+// the time it runs, so it has its own deadline.
+func (p *pinBatcher) pinAll(batch []pinWait) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	args := make([]string, 0, len(batch))
+	for _, w := range batch {
+		args = append(args, "/ipfs/"+w.blob)
+	}
+	// offline: a blob whose blocks the node lacks fails at once instead of being
+	// searched for, which would hold up the whole batch.
+	if err := p.b.api.Request("pin/add", args...).Option("name", PinName).Option("offline", true).Exec(ctx, nil); err != nil {
+		return fmt.Errorf("kubo: pin %d blobs: %w", len(batch), err)
 	}
 	return nil
 }
@@ -260,8 +335,9 @@ type Reconciliation struct {
 }
 
 // Reconcile compares the node's dwn-ipfs pins with the blobs the store references:
-// missing pins are added again (each within pinTimeout: a node lacking the blocks
-// would otherwise search for them forever), stray pins are reported, not removed.
+// missing pins are added again, one by one and offline (a blob whose blocks the node
+// lacks is reported missing, not searched for; pinTimeout bounds each), stray pins
+// are reported, not removed.
 func (b *Backend) Reconcile(ctx context.Context, referenced map[string]bool, pinTimeout time.Duration) (*Reconciliation, error) {
 	pins, err := b.Pins(ctx)
 	if err != nil {
@@ -273,7 +349,7 @@ func (b *Backend) Reconcile(ctx context.Context, referenced map[string]bool, pin
 			continue
 		}
 		pctx, cancel := context.WithTimeout(ctx, pinTimeout)
-		err := b.Keep(pctx, blob)
+		err := b.api.Request("pin/add", "/ipfs/"+blob).Option("name", PinName).Option("offline", true).Exec(pctx, nil)
 		cancel()
 		if err != nil {
 			r.Missing = append(r.Missing, blob)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -116,8 +117,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if kb, err = kubo.New(ctx, cfg.IPFSAPI, kubo.Options{Logger: log}); err != nil {
 			return err
 		}
-		cfg.Store.Blobs = kb
-		log.Info("record data goes to Kubo", "api", cfg.IPFSAPI)
+		// Until unpublished data is encrypted before it leaves the process, it stays in
+		// files under the data directory.
+		cfg.Store.Blobs = &kubo.Split{Kubo: kb, Local: badger.FileBlobs(filepath.Join(cfg.DataDir, "blobs"), cfg.Store.SyncWrites)}
+		log.Info("data of published records goes to Kubo; data of unpublished records stays in files under --data", "api", cfg.IPFSAPI)
 	}
 	store, err := badger.Open(cfg.DataDir, cfg.Store)
 	if err != nil {
@@ -192,10 +195,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 // reconcilePins makes Kubo pin every blob the store references and reports what does
 // not add up.
 func reconcilePins(ctx context.Context, kb *kubo.Backend, store *badger.Store, log *slog.Logger) error {
-	refs, err := store.ReferencedBlobs(ctx)
+	all, err := store.ReferencedBlobs(ctx)
 	if err != nil {
 		return err
 	}
+	refs := kubo.KuboBlobs(all)
 	r, err := kb.Reconcile(ctx, refs, 10*time.Second)
 	if err != nil {
 		return err

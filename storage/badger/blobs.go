@@ -131,6 +131,12 @@ func (w *pendingWriter) Abort() {
 	w.s.kickGC()
 }
 
+// FileBlobs returns the default backend: blobs as files under dir (fsync'ed with
+// syncWrites). Blob names are 32 hex digits.
+func FileBlobs(dir string, syncWrites bool) Blobs {
+	return &fileBlobs{dir: dir, syncWrites: syncWrites}
+}
+
 // fileBlobs keeps blobs as files under a directory, named by a random id and written
 // and read with ordinary file I/O. (Badger's value log is memory-mapped, so a 1 GiB
 // record stored in it would count fully in the server's RSS.)

@@ -28,13 +28,21 @@ type fixture struct {
 	clock time.Time
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, false) }
+
+// newFixtureWith makes a fixture; with split, the data of unpublished records stays in
+// local files (what dwnd runs).
+func newFixtureWith(t *testing.T, split bool) *fixture {
 	d := kubotest.Start(t, kubotest.Options{})
 	b, err := New(context.Background(), d.API, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := badger.Open(t.TempDir(), badger.Options{Blobs: b})
+	var blobs badger.Blobs = b
+	if split {
+		blobs = &Split{Kubo: b, Local: badger.FileBlobs(t.TempDir(), false)}
+	}
+	s, err := badger.Open(t.TempDir(), badger.Options{Blobs: blobs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,4 +267,39 @@ func TestReconcile(t *testing.T) {
 		t.Fatalf("reconciliation: %+v", r)
 	}
 	f.waitPinned(keptCID, true)
+}
+
+func TestUnpublishedDataStaysLocal(t *testing.T) {
+	f := newFixtureWith(t, true)
+	alice, as := identity(t)
+	private := random(100_000)
+	public := random(100_000)
+	pm := f.write(alice, as, private, false)
+	f.write(alice, as, public, true)
+	f.waitPinned(importer.Sum(public).String(), true)
+	// Not a single block of the private data is in Kubo.
+	if _, err := f.kubo.RPC("block/stat?offline=true&arg=" + importer.Sum(private).String()); err == nil {
+		t.Fatal("Kubo has the root block of unpublished data")
+	}
+	b, err := New(context.Background(), f.kubo.API, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins, err := b.Pins(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pins) != 1 {
+		t.Fatalf("Kubo pins %v, want only the published %s", pins, importer.Sum(public))
+	}
+	if code, got := f.read(alice, as, pm.RecordID); code != 200 || !bytes.Equal(got, private) {
+		t.Fatalf("read of unpublished data: %d, %d bytes", code, len(got))
+	}
+	refs, err := f.store.ReferencedBlobs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(refs) != 2 || len(KuboBlobs(refs)) != 1 {
+		t.Fatalf("referenced %v, in Kubo %v", refs, KuboBlobs(refs))
+	}
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dwn-ipfs/dwn-ipfs/dwn"
@@ -41,7 +44,8 @@ type verifyVector struct {
 		Stored         bool   `json:"stored"`
 		RuleRejectedBy string `json:"ruleRejectedBy"`
 	} `json:"reachable"`
-	Want tagWant `json:"want"`
+	Unsupported bool    `json:"unsupported"`
+	Want        tagWant `json:"want"`
 }
 
 type schemaVector struct {
@@ -67,7 +71,18 @@ func strictDecode(t *testing.T, data []byte, v any) {
 // loadTagVectors reads a vector file, checks its header and decodes its cases.
 func loadTagVectors(t *testing.T, name string, cases any) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
+	loadTagVectorsFrom(t, "", name, cases)
+}
+
+// loadTagVectorsFrom is loadTagVectors reading the file named by the environment
+// variable env instead, when it is set.
+func loadTagVectorsFrom(t *testing.T, env, name string, cases any) {
+	t.Helper()
+	file := filepath.Join("testdata", name)
+	if f := os.Getenv(env); env != "" && f != "" {
+		file = f
+	}
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +152,12 @@ func TestVerifyTagsVectors(t *testing.T) {
 				if len(c.Tags) > 0 {
 					tags = decodeJSON(t, c.Tags, useNumber)
 				}
-				checkWant(t, VerifyTags(rule, c.Protocol, c.ProtocolPath, tags), c.Want)
+				err := VerifyTags(rule, c.Protocol, c.ProtocolPath, tags)
+				if c.Unsupported {
+					checkRefusal(t, err, "ProtocolAuthorizationTagsInvalidSchema")
+					return
+				}
+				checkWant(t, err, c.Want)
 			})
 		}
 	}
@@ -155,11 +175,9 @@ func TestValidateTagSchemasVectors(t *testing.T) {
 			tags := decodeJSON(t, c.Tags, true)
 			err := ValidateTagSchemas(c.RuleSetPath, tags)
 			if c.Unsupported && c.Want.OK {
-				// The reference accepts and enforces keywords this package does not
-				// evaluate; it refuses them instead.
-				if !errors.Is(err, &dwn.Error{Kind: dwn.Invalid, Code: "ProtocolsConfigureInvalidTagSchema"}) {
-					t.Fatalf("got %v, want ProtocolsConfigureInvalidTagSchema", err)
-				}
+				// The reference accepts a pattern this package does not translate; it
+				// refuses the schema instead.
+				checkRefusal(t, err, "ProtocolsConfigureInvalidTagSchema")
 				return
 			}
 			checkWant(t, err, c.Want)
@@ -167,21 +185,93 @@ func TestValidateTagSchemasVectors(t *testing.T) {
 	}
 }
 
-// TestVerifyTagsRefusesUnsupportedKeywords checks that a stored rule using a keyword
-// this package does not evaluate fails every write instead of passing it.
-func TestVerifyTagsRefusesUnsupportedKeywords(t *testing.T) {
-	for _, rule := range []string{
-		`{"a": {"type": "array", "items": {"type": "string", "pattern": "^x"}}}`,
-		`{"a": {"type": "array", "contains": {"anyOf": [{"type": "string"}]}}}`,
-		`{"a": {"type": "array", "items": {"type": "string", "nullable": true}}}`,
-		`{"$allowUndefinedTags": {"type": "string"}}`,
+// checkRefusal checks that err refuses a construct this package does not support,
+// with code.
+func checkRefusal(t *testing.T, err error, code string) {
+	t.Helper()
+	if !errors.Is(err, &dwn.Error{Kind: dwn.Invalid, Code: code}) || !refusesUnsupported(err) {
+		t.Fatalf("got %v, want a %s refusal", err, code)
+	}
+}
+
+// TestVerifyTagsRefusals checks that a stored rule this package does not support fails
+// every write instead of passing it, and says why.
+func TestVerifyTagsRefusals(t *testing.T) {
+	for _, tc := range []struct{ rule, detail string }{
+		{`{"a": {"type": "array", "items": {"type": "string", "pattern": "(?<=x)y"}}}`,
+			`tags schema validation error: https://p.example/a/$tags uses the pattern "(?<=x)y", whose regular expression syntax this server does not support`},
+		{`{"a": {"type": "array", "contains": {"anyOf": [{"pattern": "\\p{L}"}]}}}`,
+			`tags schema validation error: https://p.example/a/$tags uses the pattern "\\p{L}", whose regular expression syntax this server does not support`},
+		{`{"a": {"type": "array", "items": {"$ref": "other%2Ejson"}}}`,
+			`tags schema validation error: https://p.example/a/$tags uses the URI reference "other%2Ejson", which this server does not support in tag schemas`},
+		{`{"a": {"type": "array", "items": {"$id": "urn:example:x", "type": "string"}}}`,
+			`tags schema validation error: https://p.example/a/$tags uses the URI reference "urn:example:x", which this server does not support in tag schemas`},
+		{`{"a": {"type": "array", "items": {"$ref": "#/properties/b/items/constructor"}}, "b": {"items": {}}}`,
+			`tags schema validation error: https://p.example/a/$tags uses a reference into a JavaScript prototype ("constructor"), which this server does not support in tag schemas`},
 	} {
-		t.Run(rule, func(t *testing.T) {
-			err := VerifyTags(decodeJSON(t, []byte(rule), true), "https://p.example", "a", map[string]any{"a": []any{"x"}})
-			if !errors.Is(err, &dwn.Error{Kind: dwn.Invalid, Code: "ProtocolAuthorizationTagsInvalidSchema"}) {
-				t.Fatalf("got %v, want ProtocolAuthorizationTagsInvalidSchema", err)
+		t.Run(tc.rule, func(t *testing.T) {
+			err := VerifyTags(decodeJSON(t, []byte(tc.rule), true), "https://p.example", "a", map[string]any{"a": []any{"x"}})
+			checkRefusal(t, err, "ProtocolAuthorizationTagsInvalidSchema")
+			if got := dwn.StatusOf(err).Detail; got != "ProtocolAuthorizationTagsInvalidSchema: "+tc.detail {
+				t.Errorf("detail %q", got)
 			}
 		})
+	}
+}
+
+// TestValidateTagSchemasRefusalNamesThePattern checks that a refused pattern is named
+// with where it is.
+func TestValidateTagSchemasRefusalNamesThePattern(t *testing.T) {
+	tags := decodeJSON(t, []byte(`{"status": {"type": "array", "items": {"anyOf": [{"pattern": "^a"}, {"pattern": "(?<=a)b"}]}}}`), true)
+	err := ValidateTagSchemas("thread/post", tags)
+	checkRefusal(t, err, "ProtocolsConfigureInvalidTagSchema")
+	want := `ProtocolsConfigureInvalidTagSchema: tags schema validation error: thread/post/$tags/status/items/anyOf/1/pattern ` +
+		`uses the pattern "(?<=a)b", whose regular expression syntax this server does not support`
+	if got := dwn.StatusOf(err).Detail; got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+// TestVerifyTagsWorkLimit checks that a rule whose check would take exponential work
+// fails instead of spinning: each of n tag schemas tries the next one twice.
+func TestVerifyTagsWorkLimit(t *testing.T) {
+	const n = 30
+	rule := map[string]any{}
+	for i := 0; i < n; i++ {
+		next := fmt.Sprintf("#/properties/t%d", i+1)
+		var s any = map[string]any{"anyOf": []any{
+			map[string]any{"$ref": next, "maxLength": 100},
+			map[string]any{"$ref": next, "maxLength": 200},
+		}}
+		if i == n-1 {
+			s = map[string]any{"type": "number"}
+		}
+		rule[fmt.Sprintf("t%d", i)] = s
+	}
+	rule["a"] = map[string]any{"type": "array", "items": map[string]any{"$ref": "#/properties/t0"}}
+	err := VerifyTags(rule, "https://p.example", "a", map[string]any{"a": []any{"x"}})
+	if !errors.Is(err, &dwn.Error{Kind: dwn.Invalid, Code: "ProtocolAuthorizationTagsInvalidSchema"}) ||
+		!strings.Contains(dwn.StatusOf(err).Detail, "too much work") {
+		t.Fatalf("got %v, want the work limit", err)
+	}
+}
+
+// BenchmarkVerifyTags measures a write's check of a typical rule, compiled on each call
+// as VerifyTags does.
+func BenchmarkVerifyTags(b *testing.B) {
+	rule := decodeJSON(b, []byte(`{
+		"$requiredTags": ["status"],
+		"status": {"type": "string", "enum": ["draft", "published", "archived"]},
+		"labels": {"type": "array", "maxItems": 5, "uniqueItems": true,
+			"items": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,31}$"}},
+		"score": {"type": "number", "minimum": 0, "maximum": 10}
+	}`), true)
+	tags := map[string]any{"status": "draft", "labels": []any{"go", "dwn"}, "score": json.Number("7.5")}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := VerifyTags(rule, "https://p.example", "post", tags); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -240,24 +330,28 @@ func TestJSKeyOrder(t *testing.T) {
 }
 
 func FuzzVerifyTags(f *testing.F) {
-	var cases []verifyVector
-	data, err := os.ReadFile(filepath.Join("testdata", "tags-verify.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	var h tagVectorHeader
-	if err := json.Unmarshal(data, &h); err != nil {
-		f.Fatal(err)
-	}
-	if err := json.Unmarshal(h.Cases, &cases); err != nil {
-		f.Fatal(err)
-	}
-	for _, c := range cases {
-		tags := c.Tags
-		if len(tags) == 0 {
-			tags = []byte("null")
+	for _, name := range []string{"tags-verify.json", "tags-random.json"} {
+		var cases []struct {
+			Rule, Tags json.RawMessage
 		}
-		f.Add(string(c.Rule), string(tags))
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		var h tagVectorHeader
+		if err := json.Unmarshal(data, &h); err != nil {
+			f.Fatal(err)
+		}
+		if err := json.Unmarshal(h.Cases, &cases); err != nil {
+			f.Fatal(err)
+		}
+		for _, c := range cases {
+			tags := c.Tags
+			if len(tags) == 0 {
+				tags = []byte("null")
+			}
+			f.Add(string(c.Rule), string(tags))
+		}
 	}
 	f.Add(`{"a":{"items":{"items":{"items":{"contains":{"minContains":1e400}}}}}}`, `{"a":[[[["x"]]]]}`)
 	f.Add(`{"__proto__":{"x":null},"$requiredTags":"yes"}`, `{"constructor":{}}`)
@@ -288,4 +382,77 @@ func FuzzVerifyTags(f *testing.F) {
 			t.Fatalf("json.Number: %v\nfloat64: %v", err, errF)
 		}
 	})
+}
+
+type randomVector struct {
+	Name        string          `json:"name"`
+	Rule        json.RawMessage `json:"rule"`
+	Tags        json.RawMessage `json:"tags"`
+	Unsupported bool            `json:"unsupported"`
+	Configure   tagWant         `json:"configure"`
+	Want        tagWant         `json:"want"`
+}
+
+// refusesUnsupported reports whether err is this server's refusal of a construct it
+// does not support.
+func refusesUnsupported(err error) bool {
+	return err != nil && strings.Contains(dwn.StatusOf(err).Detail, "does not support")
+}
+
+// TestTagsRandomVectors replays random rules and tags checked by the reference. The
+// environment variable TAGS_RANDOM_VECTORS names another file of the same form (the
+// generator makes large ones on request).
+func TestTagsRandomVectors(t *testing.T) {
+	var cases []randomVector
+	loadTagVectorsFrom(t, "TAGS_RANDOM_VECTORS", "tags-random.json", &cases)
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			rule := decodeJSON(t, c.Rule, true)
+			tags := decodeJSON(t, c.Tags, true)
+			err := VerifyTags(rule, "https://example.com/proto", "post", tags)
+			if !(c.Unsupported && refusesUnsupported(err)) {
+				checkWant(t, err, c.Want)
+			}
+			err = ValidateTagSchemas("post", rule)
+			if !(c.Unsupported && refusesUnsupported(err)) {
+				checkWant(t, err, c.Configure)
+			}
+		})
+	}
+}
+
+type patternVector struct {
+	Pattern string   `json:"pattern"`
+	Valid   bool     `json:"valid"`
+	Strings []string `json:"strings"`
+	Matches []bool   `json:"matches"`
+}
+
+// TestJSRegexpVectors checks the translation of patterns against JavaScript: a pattern
+// JavaScript rejects is refused, and one that is translated matches as JavaScript
+// does. The environment variable TAGS_PATTERN_VECTORS names another file of the same
+// form.
+func TestJSRegexpVectors(t *testing.T) {
+	var cases []patternVector
+	loadTagVectorsFrom(t, "TAGS_PATTERN_VECTORS", "tags-patterns.json", &cases)
+	translated := 0
+	for _, c := range cases {
+		re, err := compileJSRegexp(c.Pattern)
+		switch {
+		case err != nil:
+			continue
+		case !c.Valid:
+			t.Errorf("%q: JavaScript rejects it, translated to %s", c.Pattern, re.re)
+			continue
+		}
+		translated++
+		for i, s := range c.Strings {
+			if got := re.test(s); got != c.Matches[i] {
+				t.Errorf("%q (as %s) on %q: got %v, want %v", c.Pattern, re.re, s, got, c.Matches[i])
+			}
+		}
+	}
+	if valid := slices.IndexFunc(cases, func(c patternVector) bool { return c.Valid }); valid >= 0 && translated == 0 {
+		t.Fatal("no pattern translated")
+	}
 }

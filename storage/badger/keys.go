@@ -9,21 +9,23 @@ import (
 // Keyspace tags: the first byte of every key. Never reuse or renumber one; add new tags
 // and bump formatVersion when the meaning of an existing one changes.
 const (
-	ksMeta     = 'V' // global: format version, tenant id counter
-	ksTenant   = 'T' // global: tenant DID → its short id (uvarint), used in every other key
-	ksMessage  = 'M' // tenant, messageCid → message value
-	ksRecord   = 'R' // tenant, recordId → record state
-	_          = 'K' // reserved (index key lists of an unreleased layout)
-	ksIndex    = 'I' // tenant, prop, value, sort, sortValue 0x00 messageCid → empty
-	ksChild    = 'C' // tenant, parentId 0x00 recordId → empty
-	ksEvent    = 'E' // tenant, seq(8, big-endian) → messageCid
-	ksEventCID = 'e' // tenant, messageCid → seq
-	ksDataRef  = 'D' // tenant, dataCid → data reference
-	_          = 'B' // reserved (blob chunks of an unreleased layout)
-	ksPending  = 'U' // tenant, blob → pending upload marker
-	ksGarbage  = 'G' // tenant, blob → blob to delete
-	ksProtocol = 'P' // tenant, protocol → its configuration (protocolState)
-	ksBlobRef  = 'b' // global: blob, tenant → empty: the tenants whose data references name the blob
+	ksMeta      = 'V' // global: format version, tenant id counter
+	ksTenant    = 'T' // global: tenant DID → its short id (uvarint), used in every other key
+	ksMessage   = 'M' // tenant, messageCid → message value
+	ksRecord    = 'R' // tenant, recordId → record state
+	_           = 'K' // reserved (index key lists of an unreleased layout)
+	ksIndex     = 'I' // tenant, prop, value, sort, sortValue 0x00 messageCid → empty
+	ksChild     = 'C' // tenant, parentId 0x00 recordId → empty
+	ksEvent     = 'E' // tenant, seq(8, big-endian) → messageCid
+	ksEventCID  = 'e' // tenant, messageCid → seq
+	ksDataRef   = 'D' // tenant, dataCid → data reference
+	_           = 'B' // reserved (blob chunks of an unreleased layout)
+	ksPending   = 'U' // tenant, blob → pending upload marker
+	ksGarbage   = 'G' // tenant, blob → blob to delete
+	ksProtocol  = 'P' // tenant, protocol → its configuration (protocolState)
+	ksBlobRef   = 'b' // global: blob, tenant → empty: the tenants whose data references name the blob
+	ksConvert   = 'X' // tenant, dataCid → tenant DID: the data's blob must change form (publicBlobs)
+	ksTenantKey = 'k' // tenant → its wrapped data-encryption keys (tenantKeysValue)
 )
 
 // blobRefPrefix is the prefix of the ksBlobRef keys of a blob.

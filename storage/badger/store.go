@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	badgerdb "github.com/dgraph-io/badger/v4"
@@ -84,6 +85,11 @@ type Store struct {
 	gcKick chan struct{}
 	stop   chan struct{}
 	done   chan struct{}
+
+	// The converter of blob forms (PublicBlobs backends only; see publish.go).
+	convertWanted atomic.Bool
+	convertKick   chan struct{}
+	convertDone   chan struct{}
 }
 
 type tenantState struct {
@@ -149,7 +155,8 @@ func Open(dir string, o Options) (*Store, error) {
 		o.Blobs = &fileBlobs{dir: filepath.Join(dir, "blobs"), syncWrites: o.SyncWrites}
 	}
 	s := &Store{db: db, log: o.Logger, blobs: o.Blobs, syncWrites: o.SyncWrites, tenants: map[string]*tenantState{},
-		gcKick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+		gcKick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		convertKick: make(chan struct{}, 1), convertDone: make(chan struct{})}
 	if err := s.checkVersion(); err != nil {
 		db.Close()
 		return nil, err
@@ -164,6 +171,13 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	go s.gcLoop()
 	s.kickGC()
+	if _, ok := s.blobs.(PublicBlobs); ok {
+		go s.convertLoop()
+		s.convertWanted.Store(true) // resume conversions a restart interrupted
+		s.kickConvert()
+	} else {
+		close(s.convertDone)
+	}
 	return s, nil
 }
 
@@ -224,6 +238,7 @@ func (s *Store) checkBlobs() error {
 func (s *Store) Close() error {
 	close(s.stop)
 	<-s.done
+	<-s.convertDone
 	return s.db.Close()
 }
 
@@ -311,7 +326,9 @@ type recordState struct {
 	DataCID   string       `json:"c,omitempty"`
 	DataSize  int64        `json:"s,omitempty"`
 	Data      *dwn.DataRef `json:"r,omitempty"`
-	ParentID  string       `json:"p,omitempty"`
+	// DataPub is whether the data reference counts this record as published.
+	DataPub  bool   `json:"dp,omitempty"`
+	ParentID string `json:"p,omitempty"`
 }
 
 func getJSON(txn *badgerdb.Txn, k []byte, v any) (bool, error) {
@@ -418,13 +435,16 @@ func (s *Store) ApplyRecord(ctx context.Context, did string, u *dwn.RecordUpdate
 		var kick bool
 		var done <-chan error
 		ts.mu.Lock()
-		done, kick, err = s.applyOnce(tenant, ts, u)
+		done, kick, err = s.applyOnce(did, tenant, ts, u)
 		ts.mu.Unlock()
 		if err == nil {
 			err = <-done
 		}
 		if err == nil && kick {
 			s.kickGC()
+		}
+		if err == nil {
+			s.kickConvert()
 		}
 		if !errors.Is(err, badgerdb.ErrConflict) {
 			break
@@ -438,7 +458,7 @@ func (s *Store) ApplyRecord(ctx context.Context, did string, u *dwn.RecordUpdate
 
 // applyOnce builds the transaction of u and sends it to Badger's write pipeline; the
 // returned channel yields the commit's outcome. kick reports that blobs became garbage.
-func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) (<-chan error, bool, error) {
+func (s *Store) applyOnce(did, tenant string, ts *tenantState, u *dwn.RecordUpdate) (<-chan error, bool, error) {
 	txn := s.db.NewTransaction(true)
 	committing := false
 	defer func() {
@@ -446,7 +466,7 @@ func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) (
 			txn.Discard()
 		}
 	}()
-	kick, err := s.buildApply(txn, tenant, ts, u)
+	kick, err := s.buildApply(txn, did, tenant, ts, u)
 	if err != nil {
 		return nil, false, err
 	}
@@ -458,7 +478,7 @@ func (s *Store) applyOnce(tenant string, ts *tenantState, u *dwn.RecordUpdate) (
 }
 
 // buildApply writes u's changes into txn; it reports whether blobs become garbage.
-func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u *dwn.RecordUpdate) (bool, error) {
+func (s *Store) buildApply(txn *badgerdb.Txn, did, tenant string, ts *tenantState, u *dwn.RecordUpdate) (bool, error) {
 	if !ts.loaded {
 		seq, err := lastSeq(txn, tenant)
 		if err != nil {
@@ -467,7 +487,7 @@ func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u 
 		ts.nextSeq, ts.loaded = seq+1, true
 	}
 	seq := ts.nextSeq
-	garbage := false
+	garbage, kickGC := false, false
 	var old recordState
 	found, err := getJSON(txn, key(ksRecord, tenant, u.RecordID), &old)
 	if err != nil {
@@ -486,18 +506,21 @@ func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u 
 	}
 	// Data references: the record holds at most one.
 	newData := u.NewData
+	dataPub := false
 	if newData != nil {
-		ref, dup, err := incRef(txn, tenant, newData)
+		dataPub, _ = u.Message.Indexes["published"].(bool)
+		ref, dup, err := s.incRef(txn, did, tenant, newData, dataPub)
 		if err != nil {
 			return false, err
 		}
 		if dup && ref.Blob != newData.Blob {
 			garbage = true
 		}
+		kickGC = dup // incRef may have swapped the blob of the reference
 		newData = ref
 	}
 	if found && old.Data != nil {
-		if err := s.decRef(txn, tenant, old.Data.DataCID); err != nil {
+		if err := s.decRef(txn, did, tenant, old.Data.DataCID, old.DataPub); err != nil {
 			return false, err
 		}
 	}
@@ -544,7 +567,7 @@ func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u 
 	}
 	st := recordState{Initial: initial, Newest: u.Message.CID, Timestamp: u.Timestamp,
 		Delete: u.IsDelete, Queryable: u.Queryable, DataCID: u.DataCID, DataSize: u.DataSize,
-		Data: newData, ParentID: u.ParentID}
+		Data: newData, DataPub: dataPub, ParentID: u.ParentID}
 	if found {
 		st.ParentID = old.ParentID // parentId is immutable; the initial write's stands
 	}
@@ -552,11 +575,11 @@ func (s *Store) buildApply(txn *badgerdb.Txn, tenant string, ts *tenantState, u 
 		return false, err
 	}
 	if u.Prune {
-		if err := s.pruneChildren(txn, tenant, u.RecordID, 0); err != nil {
+		if err := s.pruneChildren(txn, did, tenant, u.RecordID, 0); err != nil {
 			return false, err
 		}
 	}
-	return garbage || (found && old.Data != nil), nil
+	return garbage || kickGC || (found && old.Data != nil), nil
 }
 
 // retire undoes what the record's newest message contributed before it is superseded:
@@ -631,7 +654,7 @@ const maxPruneDepth = 16
 
 // pruneChildren hard-deletes every descendant of recordID: messages, indexes, events,
 // record states and data references.
-func (s *Store) pruneChildren(txn *badgerdb.Txn, tenant, recordID string, depth int) error {
+func (s *Store) pruneChildren(txn *badgerdb.Txn, did, tenant, recordID string, depth int) error {
 	if depth > maxPruneDepth {
 		return fmt.Errorf("prune: records nested deeper than %d", maxPruneDepth)
 	}
@@ -643,7 +666,7 @@ func (s *Store) pruneChildren(txn *badgerdb.Txn, tenant, recordID string, depth 
 	}
 	it.Close()
 	for _, child := range children {
-		if err := s.pruneChildren(txn, tenant, child, depth+1); err != nil {
+		if err := s.pruneChildren(txn, did, tenant, child, depth+1); err != nil {
 			return err
 		}
 		var st recordState
@@ -666,7 +689,7 @@ func (s *Store) pruneChildren(txn *badgerdb.Txn, tenant, recordID string, depth 
 				}
 			}
 			if st.Data != nil {
-				if err := s.decRef(txn, tenant, st.Data.DataCID); err != nil {
+				if err := s.decRef(txn, did, tenant, st.Data.DataCID, st.DataPub); err != nil {
 					return err
 				}
 			}
@@ -681,7 +704,8 @@ func (s *Store) pruneChildren(txn *badgerdb.Txn, tenant, recordID string, depth 
 	return nil
 }
 
-func incRef(txn *badgerdb.Txn, tenant string, ref *dwn.DataRef) (*dwn.DataRef, bool, error) {
+// incRef counts one more reference to the data of ref (a published one with pub).
+func (s *Store) incRef(txn *badgerdb.Txn, did, tenant string, ref *dwn.DataRef, pub bool) (*dwn.DataRef, bool, error) {
 	k := key(ksDataRef, tenant, ref.DataCID)
 	var v dataRefValue
 	found, err := getJSON(txn, k, &v)
@@ -695,13 +719,36 @@ func incRef(txn *badgerdb.Txn, tenant string, ref *dwn.DataRef) (*dwn.DataRef, b
 		}
 	}
 	v.Refs++
+	if pub {
+		v.Pub++
+	}
+	if found && ref.Blob != v.Blob {
+		// Equal data in a new blob: keep whichever is in the form the references now
+		// ask for, so a published upload of private data need not be converted.
+		if pb, ok := s.blobs.(PublicBlobs); ok && pb.Public(v.Blob) != (v.Pub > 0) && pb.Public(ref.Blob) == (v.Pub > 0) {
+			for _, op := range []func() error{
+				func() error { return txn.Delete(blobRefKey(v.Blob, tenant)) },
+				func() error { return txn.Set(blobRefKey(ref.Blob, tenant), nil) },
+				func() error { return txn.Set(key(ksGarbage, tenant, v.Blob), nil) },
+			} {
+				if err := op(); err != nil {
+					return nil, false, err
+				}
+			}
+			v.Blob = ref.Blob
+		}
+	}
 	if err := setJSON(txn, k, &v); err != nil {
+		return nil, false, err
+	}
+	if err := s.checkForm(txn, did, tenant, ref.DataCID, &v); err != nil {
 		return nil, false, err
 	}
 	return &dwn.DataRef{DataCID: ref.DataCID, Size: v.Size, Blob: v.Blob}, found, nil
 }
 
-func (s *Store) decRef(txn *badgerdb.Txn, tenant, dataCID string) error {
+// decRef counts one reference less to the data of dataCID (a published one with pub).
+func (s *Store) decRef(txn *badgerdb.Txn, did, tenant, dataCID string, pub bool) error {
 	k := key(ksDataRef, tenant, dataCID)
 	var v dataRefValue
 	found, err := getJSON(txn, k, &v)
@@ -709,8 +756,17 @@ func (s *Store) decRef(txn *badgerdb.Txn, tenant, dataCID string) error {
 		return err
 	}
 	v.Refs--
+	if pub && v.Pub > 0 {
+		v.Pub--
+	}
 	if v.Refs > 0 {
-		return setJSON(txn, k, &v)
+		if err := setJSON(txn, k, &v); err != nil {
+			return err
+		}
+		return s.checkForm(txn, did, tenant, dataCID, &v)
+	}
+	if err := txn.Delete(key(ksConvert, tenant, dataCID)); err != nil {
+		return err
 	}
 	if err := txn.Delete(k); err != nil {
 		return err

@@ -282,4 +282,7 @@ type dataRefValue struct {
 	Size int64  `json:"s"`
 	Blob string `json:"b"`
 	Refs int64  `json:"r"`
+	// Pub counts the references of published records: with a PublicBlobs backend the
+	// blob is in public form exactly while it is above zero.
+	Pub int64 `json:"p,omitempty"`
 }

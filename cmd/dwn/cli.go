@@ -37,6 +37,7 @@ func commands() []command {
 		{"protocol", "install or list protocol definitions (protocol configure, protocol query)", cmdProtocol},
 		{"grant", "give, list, revoke and export permission grants (grant create, list, revoke, export)", cmdGrant},
 		{"bench", "load-test a DWN", cmdBench},
+		{"admin", "administer a stopped dwnd's data directory (admin rotate-key)", cmdAdmin},
 		{"help", "show help for a command", nil},
 	}
 }

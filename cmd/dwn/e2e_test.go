@@ -599,3 +599,70 @@ func TestKuboEndToEnd(t *testing.T) {
 		t.Fatalf("/ready with Kubo down: %d, want 503", code)
 	}
 }
+
+// TestKuboPrivateDataEndToEnd writes unpublished data through dwnd into Kubo, checks
+// that Kubo has none of its plaintext, rotates the master key with dwnd stopped, and
+// reads the data back after a restart.
+func TestKuboPrivateDataEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs dwnd and Kubo")
+	}
+	k := kubotest.Start(t, kubotest.Options{})
+	dir := t.TempDir()
+	dwnd, _ := buildBinaries(t)
+	c, pid := newCLI(t, "--data", dir, "--ipfs-api", k.API)
+	c.ok(nil, "id", "new")
+	data := make([]byte, 700_000)
+	rand.Read(data)
+	file := filepath.Join(t.TempDir(), "private.bin")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rid := strings.TrimSpace(c.ok(nil, "write", file).stdout)
+	if got := c.ok(nil, "read", rid).stdout; got != string(data) {
+		t.Fatalf("read back %d bytes, want the %d written", len(got), len(data))
+	}
+	if _, err := k.RPC("block/stat?offline=true&arg=" + importer.Sum(data).String()); err == nil {
+		t.Fatal("Kubo has the root block of unpublished data")
+	}
+	all, err := k.Pins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := map[string]bool{}
+	for p := range all {
+		if strings.HasPrefix(p, "bafy") { // not the empty directory of a new repository
+			pins[p] = true
+		}
+	}
+	if len(pins) != 1 {
+		t.Fatalf("Kubo pins %v, want the one ciphertext", all)
+	}
+	for p := range pins {
+		ct, err := k.RPC("cat?arg=" + p)
+		if err != nil || bytes.Contains(ct, data[1000:1064]) {
+			t.Fatalf("the pinned blob holds plaintext (%v)", err)
+		}
+	}
+	keyFile := filepath.Join(dir, "keys", "master.json")
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("master key file: %v, %v", fi, err)
+	}
+	// Rotation needs dwnd stopped.
+	if r := c.run(nil, "admin", "rotate-key", "--data", dir); r.code == 0 || !strings.Contains(r.stderr, "stop dwnd") {
+		t.Fatalf("rotate-key with dwnd running: exit %d, %s", r.code, r.stderr)
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 200 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	out := c.ok(nil, "admin", "rotate-key", "--data", dir).stdout
+	if !strings.Contains(out, "1 tenant keys re-wrapped") {
+		t.Fatalf("rotate-key: %s", out)
+	}
+	endpoint, _ := startDWND(t, dwnd, "--data", dir, "--ipfs-api", k.API)
+	c.env = append(c.env, "DWN_ENDPOINT="+endpoint)
+	if got := c.ok(nil, "read", rid).stdout; got != string(data) {
+		t.Fatalf("read after rotation: %d bytes, want %d", len(got), len(data))
+	}
+}

@@ -48,6 +48,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "largest HTTP request header (the dwn-request header) in bytes")
 	fs.IntVar(&cfg.MaxRequestHeader, "max-request-header", server.DefaultMaxRequestHeader, "largest dwn-request header (the JSON-RPC request) in bytes")
 	fs.StringVar(&cfg.IPFSAPI, "ipfs-api", "", "RPC API URL of the Kubo node that keeps record data over 30000 bytes, e.g. http://127.0.0.1:5001 (default: files under --data)")
+	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", "", "file of the master keys that encrypt unpublished data in IPFS and the database at rest; created (0600) on first start (default <data>/keys/master.json; used with --ipfs-api, or when set; DWND_MASTER_KEY=<base64 of 32 bytes> gives the key itself)")
 	fs.StringVar(&cfg.Node.DataSchemaDir, "data-schemas", "", "directory of JSON Schemas (*.json, known by $id) that record data with a matching schema and dataFormat application/json must match (off by default)")
 	fs.BoolVar(&cfg.Node.TenantSchemas, "tenant-schemas", false, "let tenants install JSON Schemas for their own records (built-in schema protocol; off by default)")
 	fs.Int64Var(&cfg.Node.MaxSchemaDataSize, "max-schema-data-size", dataschema.DefaultMaxDataBytes, "largest record data validated against a JSON Schema, in bytes")
@@ -68,6 +69,7 @@ func run(args []string) error {
 	if err := applyEnv(fs); err != nil {
 		return err
 	}
+	cfg.MasterKey = os.Getenv("DWND_MASTER_KEY")
 	if tenants != "" {
 		for _, t := range strings.Split(tenants, ",") {
 			if t = strings.TrimSpace(t); t != "" {

@@ -18,8 +18,10 @@ import (
 	"github.com/dwn-ipfs/dwn-ipfs/did/didjwk"
 	"github.com/dwn-ipfs/dwn-ipfs/did/didkey"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/node"
+	"github.com/dwn-ipfs/dwn-ipfs/encryption"
 	"github.com/dwn-ipfs/dwn-ipfs/storage/badger"
 	"github.com/dwn-ipfs/dwn-ipfs/storage/kubo"
+	"github.com/dwn-ipfs/dwn-ipfs/storage/vault"
 )
 
 // Config configures Run. Every field has a default; see cmd/dwnd for the flags and
@@ -53,6 +55,13 @@ type Config struct {
 	// IPFSAPI, if set, is the RPC API URL of the Kubo node that keeps record data over
 	// 30000 bytes (http://127.0.0.1:5001); without it, data goes to files under DataDir.
 	IPFSAPI string
+	// MasterKeyFile is the file of the master keys (default <DataDir>/keys/master.json,
+	// created with a new key on first start). The master key wraps the keys that
+	// encrypt unpublished data in IPFS, and Badger's key for encryption at rest.
+	MasterKeyFile string
+	// MasterKey, if set, is the master key itself (standard base64 of 32 bytes, from
+	// the environment variable DWND_MASTER_KEY) instead of the file.
+	MasterKey string
 	// DebugListen, if set, serves Go's pprof profiles on this address (keep it on
 	// loopback: profiles reveal internals).
 	DebugListen string
@@ -112,21 +121,33 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		debug.SetMemoryLimit(limit)
 	}
 	var kb *kubo.Backend
-	if cfg.IPFSAPI != "" {
-		var err error
-		if kb, err = kubo.New(ctx, cfg.IPFSAPI, kubo.Options{Logger: log}); err != nil {
+	var keys *vault.Vault
+	if cfg.IPFSAPI != "" || cfg.MasterKeyFile != "" || cfg.MasterKey != "" {
+		master, err := LoadMasterKeys(cfg, log)
+		if err != nil {
 			return err
 		}
-		// Until unpublished data is encrypted before it leaves the process, it stays in
-		// files under the data directory.
-		cfg.Store.Blobs = &kubo.Split{Kubo: kb, Local: badger.FileBlobs(filepath.Join(cfg.DataDir, "blobs"), cfg.Store.SyncWrites)}
-		log.Info("data of published records goes to Kubo; data of unpublished records stays in files under --data", "api", cfg.IPFSAPI)
+		if cfg.Store.EncryptionKey, err = master.DeriveKey("badger", 32); err != nil {
+			return err
+		}
+		keys = vault.New(master)
+	}
+	if cfg.IPFSAPI != "" {
+		var err error
+		if kb, err = kubo.New(ctx, cfg.IPFSAPI, kubo.Options{Logger: log, Sealer: keys}); err != nil {
+			return err
+		}
+		cfg.Store.Blobs = kb
+		log.Info("record data goes to Kubo: published as is, unpublished encrypted", "api", cfg.IPFSAPI)
 	}
 	store, err := badger.Open(cfg.DataDir, cfg.Store)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	if keys != nil {
+		keys.Attach(store)
+	}
 	if kb != nil {
 		if err := reconcilePins(ctx, kb, store, log); err != nil {
 			return err
@@ -192,6 +213,34 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	return nil
 }
 
+// MasterKeyPath is the master key file cfg names.
+func MasterKeyPath(cfg Config) string {
+	if cfg.MasterKeyFile != "" {
+		return cfg.MasterKeyFile
+	}
+	return filepath.Join(cfg.DataDir, "keys", "master.json")
+}
+
+// LoadMasterKeys loads the master keys cfg names, generating the key file on first
+// start (and saying so: without it, encrypted data cannot be read).
+func LoadMasterKeys(cfg Config, log *slog.Logger) (*encryption.MasterKeys, error) {
+	path := MasterKeyPath(cfg)
+	_, statErr := os.Stat(path)
+	master, err := encryption.LoadMasterKeys(path, cfg.MasterKey)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cfg.MasterKey != "":
+		log.Info("master key from DWND_MASTER_KEY", "id", master.Active())
+	case errors.Is(statErr, os.ErrNotExist):
+		log.Warn("generated a new master key: back up this file, without it encrypted record data cannot be read", "file", path, "id", master.Active())
+	default:
+		log.Info("master keys loaded", "file", path, "active", master.Active(), "keys", len(master.IDs()))
+	}
+	return master, nil
+}
+
 // reconcilePins makes Kubo pin every blob the store references and reports what does
 // not add up.
 func reconcilePins(ctx context.Context, kb *kubo.Backend, store *badger.Store, log *slog.Logger) error {
@@ -199,7 +248,7 @@ func reconcilePins(ctx context.Context, kb *kubo.Backend, store *badger.Store, l
 	if err != nil {
 		return err
 	}
-	refs := kubo.KuboBlobs(all)
+	refs := kubo.PinsOf(all)
 	r, err := kb.Reconcile(ctx, refs, 10*time.Second)
 	if err != nil {
 		return err

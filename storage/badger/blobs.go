@@ -417,3 +417,19 @@ func (s *Store) ReferencedBlobs(ctx context.Context) (map[string]bool, error) {
 	}
 	return out, nil
 }
+
+// offlineBlobs is the backend of a store opened for maintenance: record data is out of
+// reach.
+type offlineBlobs struct{}
+
+var errOffline = errors.New("storage/badger: the store is open for maintenance: record data is out of reach")
+
+func (offlineBlobs) Kind() string { return "offline" }
+func (offlineBlobs) Create(context.Context, BlobInfo) (dwn.BlobWriter, string, error) {
+	return nil, "", errOffline
+}
+func (offlineBlobs) Keep(context.Context, string) error { return errOffline }
+func (offlineBlobs) Open(context.Context, BlobInfo, string, int64, int64) (io.ReadCloser, error) {
+	return nil, errOffline
+}
+func (offlineBlobs) Delete(context.Context, string) error { return errOffline }

@@ -65,6 +65,10 @@ type Options struct {
 	// Blobs keeps record data too large to be inline; default: files under dir/blobs.
 	// A data directory keeps the kind of backend it was written with.
 	Blobs Blobs
+	// Maintenance opens the store for offline administration (such as re-wrapping
+	// tenant keys) whatever its blob backend: no blob is touched, no garbage collected,
+	// no upload recovered. Record data cannot be read or written.
+	Maintenance bool
 }
 
 // Store is a dwn.MessageStore and dwn.DataStore on Badger.
@@ -160,6 +164,12 @@ func Open(dir string, o Options) (*Store, error) {
 	if err := s.checkVersion(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if o.Maintenance {
+		s.blobs = offlineBlobs{}
+		close(s.done)
+		close(s.convertDone)
+		return s, nil
 	}
 	if err := s.checkBlobs(); err != nil {
 		db.Close()

@@ -2,7 +2,13 @@
 // (github.com/ipfs/kubo/client/rpc): a blob is a UnixFS file added with CIDv1, raw
 // leaves and 256 KiB chunks — the layout of dataCid, so plaintext data gets exactly its
 // dataCid as root — and pinned while a data reference names it. It implements
-// storage/badger's Blobs; the Store keeps reference counts and asks Delete to unpin.
+// storage/badger's PublicBlobs; the Store keeps reference counts, asks Delete to unpin,
+// and converts blobs when records are published or unpublished.
+//
+// Data of published records is added as plaintext (blob name: the root CID, equal to
+// the dataCid). Data of unpublished records is encrypted by a Sealer before it leaves
+// the process (blob name: "enc:" and the ciphertext's root CID); the node never sees
+// its plaintext.
 //
 // Reads go through a Reader: by default the node's own `cat`, which checks blocks
 // against their CIDs locally; dwnd plugs in gateway/fetch, which falls over to HTTP
@@ -37,8 +43,27 @@ type Reader interface {
 	Open(ctx context.Context, root cid.Cid, size, offset int64) (io.ReadCloser, error)
 }
 
+// Sealer encrypts the data of unpublished records (see package encryption).
+type Sealer interface {
+	// Seal returns a writer that encrypts what is written to it into dst, bound to the
+	// tenant and the dataCid; Close seals the end of the stream (dst stays open).
+	Seal(ctx context.Context, dst io.Writer, tenant, dataCID string) (io.WriteCloser, error)
+	// Open returns the plaintext of size bytes from offset; open reads the ciphertext
+	// from a ciphertext offset to its end.
+	Open(ctx context.Context, tenant, dataCID string, size, offset int64,
+		open func(ctx context.Context, offset int64) (io.ReadCloser, error)) (io.ReadCloser, error)
+	// Size is the size of the ciphertext of size bytes of plaintext.
+	Size(size int64) int64
+}
+
+// encPrefix starts the names of encrypted blobs.
+const encPrefix = "enc:"
+
 // Options configure a Backend.
 type Options struct {
+	// Sealer encrypts the data of unpublished records; without one the backend refuses
+	// it.
+	Sealer Sealer
 	// Reader reads blobs; default: the node's RPC `cat`.
 	Reader Reader
 	// Logger receives backend events; default slog.Default().
@@ -50,11 +75,12 @@ type Backend struct {
 	url    string
 	api    *rpc.HttpApi
 	reader Reader
+	sealer Sealer
 	log    *slog.Logger
 	pins   *pinBatcher
 }
 
-var _ badger.Blobs = (*Backend)(nil)
+var _ badger.PublicBlobs = (*Backend)(nil)
 
 // New connects to the Kubo RPC API at apiURL (http://127.0.0.1:5001) and checks that
 // it answers.
@@ -67,7 +93,7 @@ func New(ctx context.Context, apiURL string, o Options) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubo: RPC API %s: %w", apiURL, err)
 	}
-	b := &Backend{url: apiURL, api: api, reader: o.Reader, log: o.Logger}
+	b := &Backend{url: apiURL, api: api, reader: o.Reader, sealer: o.Sealer, log: o.Logger}
 	b.pins = &pinBatcher{b: b}
 	if b.log == nil {
 		b.log = slog.Default()
@@ -93,7 +119,12 @@ func (b *Backend) Ping(ctx context.Context) error {
 }
 
 // Kind implements badger.Blobs.
-func (b *Backend) Kind() string { return "kubo" }
+// The kind names the layout: plaintext for published data, encrypted for the rest
+// ("kubo" was a layout that kept unpublished data in local files).
+func (b *Backend) Kind() string { return "kubo+aes" }
+
+// Public implements badger.PublicBlobs: whether the blob is plaintext.
+func (b *Backend) Public(blob string) bool { return !strings.HasPrefix(blob, encPrefix) }
 
 // Create implements badger.Blobs: the bytes written are streamed to the node's `add`,
 // and Finish gives the root CID. The add does not pin: Kubo serializes pinning, so the
@@ -101,9 +132,13 @@ func (b *Backend) Kind() string { return "kubo" }
 // 16 concurrent adds: 1087 adds/s unpinned, 407/s pinned one by one). Between the two
 // only Kubo's garbage collection could drop the blocks; it is off unless the daemon
 // runs with --enable-gc.
-func (b *Backend) Create(ctx context.Context, _ badger.BlobInfo) (dwn.BlobWriter, string, error) {
+func (b *Backend) Create(ctx context.Context, info badger.BlobInfo) (dwn.BlobWriter, string, error) {
+	if !info.Published && b.sealer == nil {
+		return nil, "", errors.New("kubo: no key to encrypt the data of unpublished records")
+	}
 	pr, pw := io.Pipe()
 	w := &writer{b: b, pw: pw, done: make(chan struct{})}
+
 	go func() {
 		defer close(w.done)
 		p, err := b.api.Unixfs().Add(ctx, files.NewReaderFile(pr),
@@ -115,19 +150,39 @@ func (b *Backend) Create(ctx context.Context, _ badger.BlobInfo) (dwn.BlobWriter
 		pr.CloseWithError(err) // unblocks a writer if the add failed early
 		w.root, w.err = p.RootCid(), err
 	}()
+	if !info.Published {
+		// The sealer writes its header at once: the add must be reading.
+		seal, err := b.sealer.Seal(ctx, pw, info.Tenant, info.DataCID)
+		if err != nil {
+			w.Abort()
+			if w.err != nil {
+				return nil, "", w.err
+			}
+			return nil, "", fmt.Errorf("kubo: encrypt: %w", err)
+		}
+		w.seal, w.prefix = seal, encPrefix
+	}
 	return w, "", nil
 }
 
 type writer struct {
-	b    *Backend
-	pw   *io.PipeWriter
-	done chan struct{}
-	root cid.Cid
-	err  error
+	b      *Backend
+	pw     *io.PipeWriter
+	seal   io.WriteCloser // encrypts into pw, for private data
+	prefix string         // of the blob's name
+	done   chan struct{}
+	root   cid.Cid
+	err    error
 }
 
 func (w *writer) Write(p []byte) (int, error) {
-	n, err := w.pw.Write(p)
+	var n int
+	var err error
+	if w.seal != nil {
+		n, err = w.seal.Write(p)
+	} else {
+		n, err = w.pw.Write(p)
+	}
 	if err != nil {
 		<-w.done
 		if w.err != nil {
@@ -139,12 +194,19 @@ func (w *writer) Write(p []byte) (int, error) {
 }
 
 func (w *writer) Finish() (string, error) {
+	if w.seal != nil {
+		if err := w.seal.Close(); err != nil {
+			w.pw.CloseWithError(err)
+			<-w.done
+			return "", fmt.Errorf("kubo: encrypt: %w", err)
+		}
+	}
 	w.pw.Close()
 	<-w.done
 	if w.err != nil {
 		return "", w.err
 	}
-	return w.root.String(), nil
+	return w.prefix + w.root.String(), nil
 }
 
 // Abort stops the add. A blob that was already added stays pinned until the store's
@@ -225,7 +287,7 @@ func (p *pinBatcher) pinAll(batch []pinWait) error {
 	defer cancel()
 	args := make([]string, 0, len(batch))
 	for _, w := range batch {
-		args = append(args, "/ipfs/"+w.blob)
+		args = append(args, "/ipfs/"+strings.TrimPrefix(w.blob, encPrefix))
 	}
 	// offline: a blob whose blocks the node lacks fails at once instead of being
 	// searched for, which would hold up the whole batch.
@@ -236,12 +298,22 @@ func (p *pinBatcher) pinAll(batch []pinWait) error {
 }
 
 // Open implements badger.Blobs.
-func (b *Backend) Open(ctx context.Context, _ badger.BlobInfo, blob string, size, offset int64) (io.ReadCloser, error) {
-	c, err := cid.Decode(blob)
+func (b *Backend) Open(ctx context.Context, info badger.BlobInfo, blob string, size, offset int64) (io.ReadCloser, error) {
+	p, err := blobPath(blob)
 	if err != nil {
-		return nil, fmt.Errorf("kubo: blob %q is not a CID", blob)
+		return nil, err
 	}
-	return b.reader.Open(ctx, c, size, offset)
+	root := p.RootCid()
+	if b.Public(blob) {
+		return b.reader.Open(ctx, root, size, offset)
+	}
+	if b.sealer == nil {
+		return nil, errors.New("kubo: no key to decrypt the data of unpublished records")
+	}
+	ctSize := b.sealer.Size(size)
+	return b.sealer.Open(ctx, info.Tenant, info.DataCID, size, offset, func(ctx context.Context, off int64) (io.ReadCloser, error) {
+		return b.reader.Open(ctx, root, ctSize, off)
+	})
 }
 
 // Delete implements badger.Blobs: unpins the blob. Kubo's own garbage collection frees
@@ -259,6 +331,18 @@ func (b *Backend) Delete(ctx context.Context, blob string) error {
 
 // PinName names the pins of dwnd, so that other pins of the node are never touched.
 const PinName = "dwn-ipfs"
+
+// PinsOf returns the CIDs Kubo must pin for the named blobs (as the store's
+// ReferencedBlobs lists them), for Reconcile.
+func PinsOf(blobs map[string]bool) map[string]bool {
+	out := make(map[string]bool, len(blobs))
+	for blob := range blobs {
+		if p, err := blobPath(blob); err == nil {
+			out[p.RootCid().String()] = true
+		}
+	}
+	return out
+}
 
 // Pins returns the node's recursive pins named PinName, for reconciliation with the
 // store's data references.
@@ -281,7 +365,7 @@ func (b *Backend) Pins(ctx context.Context) (map[string]bool, error) {
 }
 
 func blobPath(blob string) (path.ImmutablePath, error) {
-	c, err := cid.Decode(blob)
+	c, err := cid.Decode(strings.TrimPrefix(blob, encPrefix))
 	if err != nil {
 		return path.ImmutablePath{}, fmt.Errorf("kubo: blob %q is not a CID", blob)
 	}

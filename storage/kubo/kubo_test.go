@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"io"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,9 +17,11 @@ import (
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/jwk"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/jws"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/node"
+	"github.com/dwn-ipfs/dwn-ipfs/encryption"
 	"github.com/dwn-ipfs/dwn-ipfs/gateway/importer"
 	"github.com/dwn-ipfs/dwn-ipfs/internal/kubotest"
 	"github.com/dwn-ipfs/dwn-ipfs/storage/badger"
+	"github.com/dwn-ipfs/dwn-ipfs/storage/vault"
 )
 
 // fixture is a node whose record data lives in a real Kubo daemon.
@@ -28,24 +33,24 @@ type fixture struct {
 	clock time.Time
 }
 
-func newFixture(t *testing.T) *fixture { return newFixtureWith(t, false) }
-
-// newFixtureWith makes a fixture; with split, the data of unpublished records stays in
-// local files (what dwnd runs).
-func newFixtureWith(t *testing.T, split bool) *fixture {
+// newFixture starts a Kubo daemon and a node whose record data goes to it, the data
+// of unpublished records encrypted with keys of a fresh master key (what dwnd runs).
+func newFixture(t *testing.T) *fixture {
 	d := kubotest.Start(t, kubotest.Options{})
-	b, err := New(context.Background(), d.API, Options{})
+	master, err := encryption.LoadMasterKeys(filepath.Join(t.TempDir(), "master.json"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var blobs badger.Blobs = b
-	if split {
-		blobs = &Split{Kubo: b, Local: badger.FileBlobs(t.TempDir(), false)}
-	}
-	s, err := badger.Open(t.TempDir(), badger.Options{Blobs: blobs})
+	v := vault.New(master)
+	b, err := New(context.Background(), d.API, Options{Sealer: v})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s, err := badger.Open(t.TempDir(), badger.Options{Blobs: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Attach(s)
 	t.Cleanup(func() { s.Close() })
 	n, err := node.New(node.Config{}, s, s, did.NewMemoryCache(did.Methods{"jwk": didjwk.Resolver{}}, 0), nil)
 	if err != nil {
@@ -238,7 +243,7 @@ func TestReconcile(t *testing.T) {
 		t.Fatal(err)
 	}
 	strayData := random(1000)
-	w, _, err := b.Create(context.Background(), badger.BlobInfo{})
+	w, _, err := b.Create(context.Background(), badger.BlobInfo{Published: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,37 +274,98 @@ func TestReconcile(t *testing.T) {
 	f.waitPinned(keptCID, true)
 }
 
-func TestUnpublishedDataStaysLocal(t *testing.T) {
-	f := newFixtureWith(t, true)
+// TestUnpublishedDataEncrypted checks that Kubo holds only ciphertext of unpublished
+// data, that the server reads it back, and that publishing and unpublishing the record
+// switch the data between plaintext (pinned as its dataCid) and ciphertext.
+func TestUnpublishedDataEncrypted(t *testing.T) {
+	f := newFixture(t)
 	alice, as := identity(t)
-	private := random(100_000)
-	public := random(100_000)
-	pm := f.write(alice, as, private, false)
-	f.write(alice, as, public, true)
-	f.waitPinned(importer.Sum(public).String(), true)
-	// Not a single block of the private data is in Kubo.
-	if _, err := f.kubo.RPC("block/stat?offline=true&arg=" + importer.Sum(private).String()); err == nil {
-		t.Fatal("Kubo has the root block of unpublished data")
+	for _, size := range []int{100_000, 3<<20 + 5} {
+		private := random(size)
+		dataCID := importer.Sum(private).String()
+		m := f.write(alice, as, private, false)
+		blob := f.blob(alice, dataCID)
+		if !strings.HasPrefix(blob, encPrefix) {
+			t.Fatalf("blob of unpublished data %q is not encrypted", blob)
+		}
+		f.waitPinned(strings.TrimPrefix(blob, encPrefix), true)
+		f.noPlaintext(dataCID, private, blob)
+		if code, got := f.read(alice, as, m.RecordID); code != 200 || !bytes.Equal(got, private) {
+			t.Fatalf("read of unpublished data: %d, %d bytes", code, len(got))
+		}
+		// Published: the plaintext is added and pinned as the dataCid, the ciphertext
+		// unpinned.
+		pub := f.update(alice, as, m, true)
+		f.waitPinned(dataCID, true)
+		f.waitPinned(strings.TrimPrefix(blob, encPrefix), false)
+		if code, got := f.read(alice, as, m.RecordID); code != 200 || !bytes.Equal(got, private) {
+			t.Fatalf("read after publishing: %d, %d bytes", code, len(got))
+		}
+		// Unpublished again: encrypted anew, the plaintext unpinned.
+		f.update(alice, as, pub, false)
+		f.waitPinned(dataCID, false)
+		blob2 := f.blob(alice, dataCID)
+		for i := 0; i < 100 && !strings.HasPrefix(blob2, encPrefix); i++ {
+			time.Sleep(50 * time.Millisecond)
+			blob2 = f.blob(alice, dataCID)
+		}
+		if !strings.HasPrefix(blob2, encPrefix) || blob2 == blob {
+			t.Fatalf("blob after unpublishing: %q (first %q)", blob2, blob)
+		}
+		f.waitPinned(strings.TrimPrefix(blob2, encPrefix), true)
+		if code, got := f.read(alice, as, m.RecordID); code != 200 || !bytes.Equal(got, private) {
+			t.Fatalf("read after unpublishing: %d, %d bytes", code, len(got))
+		}
+		f.delete(alice, as, m.RecordID)
+		f.waitPinned(strings.TrimPrefix(blob2, encPrefix), false)
 	}
-	b, err := New(context.Background(), f.kubo.API, Options{})
+}
+
+// blob returns the name of the blob holding the data dataCID of tenant.
+func (f *fixture) blob(tenant, dataCID string) string {
+	f.t.Helper()
+	ref, err := f.store.Ref(context.Background(), tenant, dataCID)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	pins, err := b.Pins(context.Background())
+	return ref.Blob
+}
+
+// noPlaintext checks that the daemon has no block of the plaintext and that the
+// ciphertext it serves does not contain it.
+func (f *fixture) noPlaintext(dataCID string, plain []byte, blob string) {
+	f.t.Helper()
+	if _, err := f.kubo.RPC("block/stat?offline=true&arg=" + dataCID); err == nil {
+		f.t.Fatal("Kubo has the root block of unpublished data")
+	}
+	ct, err := f.kubo.RPC("cat?arg=" + strings.TrimPrefix(blob, encPrefix))
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	if len(pins) != 1 {
-		t.Fatalf("Kubo pins %v, want only the published %s", pins, importer.Sum(public))
+	if int64(len(ct)) != encryption.CiphertextSize(int64(len(plain))) {
+		f.t.Fatalf("ciphertext of %d bytes for %d bytes of data", len(ct), len(plain))
 	}
-	if code, got := f.read(alice, as, pm.RecordID); code != 200 || !bytes.Equal(got, private) {
-		t.Fatalf("read of unpublished data: %d, %d bytes", code, len(got))
+	for _, at := range []int{0, len(plain) / 2, len(plain) - 32} {
+		if bytes.Contains(ct, plain[at:at+32]) {
+			f.t.Fatalf("plaintext at %d readable from Kubo", at)
+		}
 	}
-	refs, err := f.store.ReferencedBlobs(context.Background())
+}
+
+// update writes a newer version of the record of m without data, published or not.
+func (f *fixture) update(tenant string, s jws.Signer, m *builder.Message, published bool) *builder.Message {
+	f.t.Helper()
+	f.clock = f.clock.Add(time.Second)
+	var initial map[string]any
+	if err := json.Unmarshal(m.JSON, &initial); err != nil {
+		f.t.Fatal(err)
+	}
+	u, err := builder.Update(initial, builder.Write{Published: published, Time: f.clock}, s)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
-	if len(refs) != 2 || len(KuboBlobs(refs)) != 1 {
-		t.Fatalf("referenced %v, in Kubo %v", refs, KuboBlobs(refs))
+	if code, detail, _ := f.send(tenant, u, nil); code != 202 {
+		f.t.Fatalf("update: %d %s", code, detail)
 	}
+	return u
 }

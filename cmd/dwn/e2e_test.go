@@ -563,7 +563,9 @@ func TestKuboEndToEnd(t *testing.T) {
 		t.Skip("builds and runs dwnd and Kubo")
 	}
 	k := kubotest.Start(t, kubotest.Options{})
-	c, _ := newCLI(t, "--ipfs-api", k.API)
+	// A second node's gateway that reads fall back to; it gets the data out of band.
+	fallback := kubotest.Start(t, kubotest.Options{TrustlessOnly: true})
+	c, _ := newCLI(t, "--ipfs-api", k.API, "--gateways", fallback.Gateway)
 	c.ok(nil, "id", "new")
 	data := make([]byte, 700_000)
 	rand.Read(data)
@@ -594,9 +596,33 @@ func TestKuboEndToEnd(t *testing.T) {
 	if code := ready(); code != 200 {
 		t.Fatalf("/ready with Kubo up: %d", code)
 	}
+	if _, err := fallback.Add(data); err != nil {
+		t.Fatal(err)
+	}
 	k.Kill()
 	if code := ready(); code != 503 {
 		t.Fatalf("/ready with Kubo down: %d, want 503", code)
+	}
+	// Reads fall over to the gateway, verified, and /health shows the dead node.
+	if got := c.ok(nil, "read", rid).stdout; got != string(data) {
+		t.Fatalf("read with Kubo down: %d bytes, want the %d written", len(got), len(data))
+	}
+	resp, err := http.Get(endpoint + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var health struct {
+		OK   bool
+		IPFS []struct {
+			Name        string
+			Healthy     bool
+			LastFailure string
+		}
+	}
+	json.NewDecoder(resp.Body).Decode(&health)
+	resp.Body.Close()
+	if !health.OK || len(health.IPFS) != 2 || health.IPFS[0].Healthy || health.IPFS[0].LastFailure != "unreachable" || !health.IPFS[1].Healthy {
+		t.Fatalf("/health with Kubo down: %+v", health)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -35,7 +36,7 @@ func main() {
 func run(args []string) error {
 	var cfg server.Config
 	var logLevel string
-	var tenants string
+	var tenants, gateways string
 	fs := flag.NewFlagSet("dwnd", flag.ContinueOnError)
 	fs.StringVar(&cfg.Listen, "listen", server.DefaultListen, "TCP address to listen on")
 	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "directory for the database")
@@ -48,6 +49,7 @@ func run(args []string) error {
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", server.DefaultMaxHeaderBytes, "largest HTTP request header (the dwn-request header) in bytes")
 	fs.IntVar(&cfg.MaxRequestHeader, "max-request-header", server.DefaultMaxRequestHeader, "largest dwn-request header (the JSON-RPC request) in bytes")
 	fs.StringVar(&cfg.IPFSAPI, "ipfs-api", "", "RPC API URL of the Kubo node that keeps record data over 30000 bytes, e.g. http://127.0.0.1:5001 (default: files under --data)")
+	fs.StringVar(&gateways, "gateways", "", "comma-separated trustless IPFS HTTP gateways that reads fall back to after the Kubo node (every block is verified), e.g. https://trustless-gateway.link")
 	fs.StringVar(&cfg.MasterKeyFile, "master-key-file", "", "file of the master keys that encrypt unpublished data in IPFS and the database at rest; created (0600) on first start (default <data>/keys/master.json; used with --ipfs-api, or when set; DWND_MASTER_KEY=<base64 of 32 bytes> gives the key itself)")
 	fs.StringVar(&cfg.Node.DataSchemaDir, "data-schemas", "", "directory of JSON Schemas (*.json, known by $id) that record data with a matching schema and dataFormat application/json must match (off by default)")
 	fs.BoolVar(&cfg.Node.TenantSchemas, "tenant-schemas", false, "let tenants install JSON Schemas for their own records (built-in schema protocol; off by default)")
@@ -70,6 +72,17 @@ func run(args []string) error {
 		return err
 	}
 	cfg.MasterKey = os.Getenv("DWND_MASTER_KEY")
+	for _, g := range strings.Split(gateways, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			if u, err := url.Parse(g); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				return fmt.Errorf("--gateways: %q is not an http(s) URL", g)
+			}
+			cfg.Gateways = append(cfg.Gateways, g)
+		}
+	}
+	if len(cfg.Gateways) > 0 && cfg.IPFSAPI == "" {
+		return fmt.Errorf("--gateways needs --ipfs-api: without Kubo, record data is in files under --data")
+	}
 	if tenants != "" {
 		for _, t := range strings.Split(tenants, ",") {
 			if t = strings.TrimSpace(t); t != "" {

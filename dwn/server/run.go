@@ -19,6 +19,7 @@ import (
 	"github.com/dwn-ipfs/dwn-ipfs/did/didkey"
 	"github.com/dwn-ipfs/dwn-ipfs/dwn/node"
 	"github.com/dwn-ipfs/dwn-ipfs/encryption"
+	"github.com/dwn-ipfs/dwn-ipfs/gateway/fetch"
 	"github.com/dwn-ipfs/dwn-ipfs/storage/badger"
 	"github.com/dwn-ipfs/dwn-ipfs/storage/kubo"
 	"github.com/dwn-ipfs/dwn-ipfs/storage/vault"
@@ -59,6 +60,9 @@ type Config struct {
 	// created with a new key on first start). The master key wraps the keys that
 	// encrypt unpublished data in IPFS, and Badger's key for encryption at rest.
 	MasterKeyFile string
+	// Gateways are trustless HTTP gateways (https://gateway.example) that reads fall
+	// back to, in this order, after the Kubo node; every block they send is verified.
+	Gateways []string
 	// MasterKey, if set, is the master key itself (standard base64 of 32 bytes, from
 	// the environment variable DWND_MASTER_KEY) instead of the file.
 	MasterKey string
@@ -132,9 +136,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		keys = vault.New(master)
 	}
+	var fetcher *fetch.Fetcher
 	if cfg.IPFSAPI != "" {
+		remotes := []fetch.Remote{fetch.NewKuboRPC(cfg.IPFSAPI, nil)}
+		for _, g := range cfg.Gateways {
+			remotes = append(remotes, fetch.NewGateway(g, nil))
+		}
+		fetcher = fetch.New(remotes, fetch.Options{Logger: log})
 		var err error
-		if kb, err = kubo.New(ctx, cfg.IPFSAPI, kubo.Options{Logger: log, Sealer: keys}); err != nil {
+		if kb, err = kubo.New(ctx, cfg.IPFSAPI, kubo.Options{Logger: log, Sealer: keys, Reader: fetcher}); err != nil {
 			return err
 		}
 		cfg.Store.Blobs = kb
@@ -176,6 +186,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	if kb != nil {
 		h.AddReadyCheck("kubo", kb.Ping)
+		h.AddReadyCheck("ipfs-read", fetcher.Ready)
+		h.AddHealthInfo("ipfs", func() any { return fetcher.Status() })
+		h.Registry().MustRegister(fetcher)
 	}
 	srv := &http.Server{
 		Handler:           h,

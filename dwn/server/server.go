@@ -63,6 +63,18 @@ type Handler struct {
 
 	readyMu sync.Mutex
 	ready   map[string]func(context.Context) error
+	health  map[string]func() any
+}
+
+// AddHealthInfo adds a component's state to GET /health (which stays 200: it reports
+// liveness; GET /ready says whether the server can serve).
+func (h *Handler) AddHealthInfo(name string, info func() any) {
+	h.readyMu.Lock()
+	defer h.readyMu.Unlock()
+	if h.health == nil {
+		h.health = map[string]func() any{}
+	}
+	h.health[name] = info
 }
 
 // AddReadyCheck adds a check of a component the server needs (the Kubo node, say) to
@@ -118,7 +130,14 @@ func NewHandler(n *node.Node, log *slog.Logger, baseURL string, maxFileSize int6
 		io.WriteString(w, "please use a web5 client, for example: https://github.com/TBD54566975/web5-js ")
 	})
 	h.mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]bool{"ok": true})
+		out := map[string]any{"ok": true}
+		h.readyMu.Lock()
+		infos := maps.Clone(h.health)
+		h.readyMu.Unlock()
+		for name, info := range infos {
+			out[name] = info()
+		}
+		writeJSON(w, 200, out)
 	})
 	h.mux.HandleFunc("GET /ready", h.readiness)
 	h.mux.HandleFunc("GET /info", h.info)

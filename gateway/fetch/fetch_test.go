@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -30,28 +28,16 @@ func random(n int) []byte {
 	return b
 }
 
-// add adds data to a daemon as dwnd does (CIDv1, raw leaves, 256 KiB chunks) and
-// checks the root is the dataCid.
+// add adds data to a daemon as dwnd does and checks the root is the dataCid.
 func add(t testing.TB, d *kubotest.Daemon, data []byte) cid.Cid {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", "data")
-	fw.Write(data)
-	mw.Close()
-	resp, err := http.Post(d.API+"/api/v0/add?cid-version=1&raw-leaves=true&chunker=size-262144&pin=false&quiet=true",
-		mw.FormDataContentType(), &body)
+	h, err := d.Add(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var out struct{ Hash string }
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("add: %d, %v", resp.StatusCode, err)
-	}
-	c, err := cid.Decode(out.Hash)
+	c, err := cid.Decode(h)
 	if err != nil || !c.Equals(importer.Sum(data)) {
-		t.Fatalf("add gave %s, want the dataCid %s", out.Hash, importer.Sum(data))
+		t.Fatalf("add gave %s, want the dataCid %s", h, importer.Sum(data))
 	}
 	return c
 }

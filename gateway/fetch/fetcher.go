@@ -29,7 +29,8 @@ type Options struct {
 	// Window is how many blocks Open fetches ahead of the reader (default 8, 2 MiB of
 	// 256 KiB leaves).
 	Window int
-	// Registerer, if set, receives the Fetcher's metrics.
+	// Registerer, if set, receives the Fetcher's metrics (or register the Fetcher
+	// itself: it is a prometheus.Collector).
 	Registerer prometheus.Registerer
 	// Logger receives security events and failures; default slog.Default().
 	Logger *slog.Logger
@@ -297,6 +298,25 @@ func (f *Fetcher) Block(ctx context.Context, c cid.Cid) ([]byte, error) {
 			return nil, fmt.Errorf("fetch: block %s: %w", c, ctx.Err())
 		}
 	}
+}
+
+// Describe implements prometheus.Collector, so that the Fetcher's metrics can be
+// registered after it is made.
+func (f *Fetcher) Describe(ch chan<- *prometheus.Desc) {
+	f.m.latency.Describe(ch)
+	f.m.failures.Describe(ch)
+	f.m.verify.Describe(ch)
+	f.m.fetched.Describe(ch)
+	f.m.served.Describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (f *Fetcher) Collect(ch chan<- prometheus.Metric) {
+	f.m.latency.Collect(ch)
+	f.m.failures.Collect(ch)
+	f.m.verify.Collect(ch)
+	f.m.fetched.Collect(ch)
+	f.m.served.Collect(ch)
 }
 
 // verify checks that data hashes to c.

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -253,6 +254,30 @@ func (d *Daemon) RPC(path string) ([]byte, error) {
 		return nil, fmt.Errorf("kubotest: %s: HTTP %d: %s", path, resp.StatusCode, strings.TrimSpace(buf.String()))
 	}
 	return buf.Bytes(), nil
+}
+
+// Add adds data as dwnd does (CIDv1, raw leaves, 256 KiB chunks, not pinned) and
+// returns its root CID, which is the data's dataCid.
+func (d *Daemon) Add(data []byte) (string, error) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "data")
+	if err != nil {
+		return "", err
+	}
+	fw.Write(data)
+	mw.Close()
+	resp, err := http.Post(d.API+"/api/v0/add?cid-version=1&raw-leaves=true&chunker=size-262144&pin=false&quiet=true",
+		mw.FormDataContentType(), &body)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var out struct{ Hash string }
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("kubotest: add: HTTP %d (%v)", resp.StatusCode, err)
+	}
+	return out.Hash, nil
 }
 
 // Pins returns the CIDs of the daemon's recursive pins.

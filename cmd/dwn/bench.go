@@ -113,6 +113,7 @@ type benchConfig struct {
 	serverPID  int
 	json       bool
 	cpuProfile string
+	published  bool
 }
 
 // benchResult is the report of a bench run; --json prints it. Times are in seconds
@@ -162,6 +163,7 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&cfg.size, "size", 1024, "record data size in bytes (written records and seeded records)")
 	fs.IntVar(&cfg.records, "records", 10000, "records to seed before read and query operations")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "PID of the server on this machine: report its resident memory")
+	fs.BoolVar(&cfg.published, "published", false, "write (and seed) published records (default unpublished: with Kubo, their data is encrypted)")
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object with all numbers")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this client's timed run to `FILE` (go tool pprof)")
 	pos, err := parseArgs(fs, args)
@@ -267,14 +269,14 @@ func (p *payloads) prepare(i int) (string, error) {
 }
 
 // benchWrite builds the RecordsWrite of payload i at time t.
-func benchWrite(p *payloads, i int, t time.Time, s jws.Signer) (*builder.Message, error) {
+func benchWrite(p *payloads, i int, t time.Time, s jws.Signer, published bool) (*builder.Message, error) {
 	c, err := p.prepare(i)
 	if err != nil {
 		return nil, err
 	}
 	return builder.RecordsWrite(builder.Write{
 		DataCID: c, DataSize: int64(p.size), Schema: benchSchema,
-		Tags: map[string]any{"bucket": i % benchBuckets}, Time: t,
+		Tags: map[string]any{"bucket": i % benchBuckets}, Time: t, Published: published,
 	}, s)
 }
 
@@ -332,7 +334,7 @@ func runBench(ctx context.Context, progress io.Writer, cfg benchConfig) (*benchR
 		// Distinct timestamps keep messages distinct even with identical data.
 		base := time.Now().Add(-time.Duration(cfg.n) * time.Microsecond)
 		for i := range reqs {
-			m, err := benchWrite(pl, i, base.Add(time.Duration(i)*time.Microsecond), signer)
+			m, err := benchWrite(pl, i, base.Add(time.Duration(i)*time.Microsecond), signer, cfg.published)
 			if err != nil {
 				return nil, err
 			}
@@ -524,7 +526,7 @@ func seed(ctx context.Context, progress io.Writer, cl *client.Client, tenant str
 	stop := showProgress(progress, "seeding", "records", int64(n), &done, start)
 	forEach(ctx, cfg.c, n, func(i int) bool {
 		err := func() error {
-			m, err := benchWrite(pl, i, base.Add(time.Duration(i)*time.Microsecond), s)
+			m, err := benchWrite(pl, i, base.Add(time.Duration(i)*time.Microsecond), s, cfg.published)
 			if err != nil {
 				return err
 			}

@@ -6,11 +6,14 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -304,4 +307,48 @@ func BenchmarkRead(b *testing.B) {
 			resp.Body.Close()
 		}
 	})
+}
+
+// corruptBlock flips a byte of the block file holding want in a daemon's flatfs.
+func corruptBlock(t *testing.T, d *kubotest.Daemon, want []byte) {
+	t.Helper()
+	var found string
+	filepath.WalkDir(filepath.Join(d.Repo, "blocks"), func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || found != "" || !strings.HasSuffix(p, ".data") {
+			return nil
+		}
+		if b, err := os.ReadFile(p); err == nil && bytes.Equal(b, want) {
+			found = p
+		}
+		return nil
+	})
+	if found == "" {
+		t.Fatal("block file not found")
+	}
+	b, _ := os.ReadFile(found)
+	b[100] ^= 1
+	if err := os.WriteFile(found, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCorruptedLocalBlock(t *testing.T) {
+	a := kubotest.Start(t, kubotest.Options{})
+	b := kubotest.Start(t, kubotest.Options{})
+	data := random(1<<20 + 11)
+	root := add(t, a, data)
+	add(t, b, data)
+	corruptBlock(t, a, data[256<<10:512<<10]) // the second leaf
+	local := NewKuboRPC(a.API, nil)
+	got, err := read(t, New([]Remote{local}, Options{}), root, int64(len(data)), 0)
+	if err == nil || !strings.Contains(err.Error(), KindVerify) {
+		t.Fatalf("read of a corrupted local block: %v", err)
+	}
+	if !bytes.Equal(got, data[:len(got)]) || len(got) > 256<<10 {
+		t.Fatalf("%d bytes returned before the error, not a correct prefix ending before the bad block", len(got))
+	}
+	f := New([]Remote{local, NewGateway(b.Gateway, nil)}, Options{})
+	if got, err := read(t, f, root, int64(len(data)), 0); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read with a gateway behind the corrupted node: %d bytes, %v", len(got), err)
+	}
 }

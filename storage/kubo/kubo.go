@@ -311,9 +311,13 @@ func (b *Backend) Open(ctx context.Context, info badger.BlobInfo, blob string, s
 		return nil, errors.New("kubo: no key to decrypt the data of unpublished records")
 	}
 	ctSize := b.sealer.Size(size)
-	return b.sealer.Open(ctx, info.Tenant, info.DataCID, size, offset, func(ctx context.Context, off int64) (io.ReadCloser, error) {
+	rc, err := b.sealer.Open(ctx, info.Tenant, info.DataCID, size, offset, func(ctx context.Context, off int64) (io.ReadCloser, error) {
 		return b.reader.Open(ctx, root, ctSize, off)
 	})
+	if err != nil || offset != 0 {
+		return rc, err
+	}
+	return newCheckedReader(rc, info.DataCID)
 }
 
 // Delete implements badger.Blobs: unpins the blob. Kubo's own garbage collection frees

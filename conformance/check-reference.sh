@@ -35,4 +35,4 @@ for attempt in 1 2 3 4 5; do
   PORT=$((PORT + 1))
 done
 [ -n "$url" ] || { echo "reference server failed to start" >&2; exit 1; }
-node replay.mjs --url "$url" "$@"
+node "${SCRIPT:-replay.mjs}" --url "$url" "$@"

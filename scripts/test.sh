@@ -52,6 +52,9 @@ go test -count=1 -timeout 20m ./...
 step "conformance vectors against the reference server"
 (cd conformance && PORT=${REFERENCE_PORT:-29390} ./check-reference.sh)
 
+step "websocket scenario against the reference server"
+(cd conformance && PORT=${REFERENCE_PORT:-29390} SCRIPT=ws-scenario.mjs ./check-reference.sh)
+
 step "conformance vectors against dwnd (black box)"
 bin=$(mktemp -d)
 data=$(mktemp -d)
@@ -67,6 +70,7 @@ for _ in $(seq 1 100); do
 done
 [ -n "$url" ] || { echo "dwnd did not start:"; cat "$bin/err"; exit 1; }
 (cd conformance && node replay.mjs --url "$url" --strict --dwnd testdata/vectors/records-*.json testdata/vectors/protocols-*.json testdata/vectors/permissions-*.json)
+(cd conformance && node ws-scenario.mjs --url "$url" --dwnd)
 kill "$dwnd_pid"; wait "$dwnd_pid" 2>/dev/null || true
 
 fuzztime=${FUZZTIME:-100000x}

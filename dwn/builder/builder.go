@@ -343,6 +343,13 @@ func RecordsQuery(q Query, s jws.Signer, opts ...Option) (*Message, error) {
 	return signed(desc, s, opts)
 }
 
+// RecordsSubscribe builds a RecordsSubscribe with filter (a RecordsFilter as JSON
+// values), signed by s; a nil s makes an anonymous one (published records only).
+func RecordsSubscribe(filter map[string]any, t time.Time, s jws.Signer, opts ...Option) (*Message, error) {
+	desc := map[string]any{"interface": "Records", "method": "Subscribe", "messageTimestamp": now(t), "filter": filter}
+	return signed(desc, s, opts)
+}
+
 // RecordsRead builds a RecordsRead of one record; s nil makes it anonymous.
 func RecordsRead(recordID string, s jws.Signer, opts ...Option) (*Message, error) {
 	return RecordsReadFilter(map[string]any{"recordId": recordID}, time.Time{}, s, opts...)

@@ -35,6 +35,9 @@ import (
 
 // Config holds the limits of a Node. Zero fields take the documented defaults.
 type Config struct {
+	// EventQueue is how many events a subscription may have waiting before it is
+	// closed as too slow (default DefaultEventQueue).
+	EventQueue int
 	// MaxMessageSize is the largest message JSON in bytes (default 1 MiB). Larger
 	// messages get 400 before they are parsed.
 	MaxMessageSize int
@@ -121,6 +124,9 @@ type Node struct {
 	// install schemas.
 	schemaDef *protocols.Definition
 
+	// events fans committed messages out to subscriptions.
+	events *bus
+
 	seed  maphash.Seed
 	locks [256]sync.Mutex // striped by (tenant, recordId): one writer per record at a time
 
@@ -152,7 +158,7 @@ func New(cfg Config, store dwn.MessageStore, data dwn.DataStore, resolver did.Re
 		return nil, fmt.Errorf("node: permissions protocol: %w", err)
 	}
 	n := &Node{cfg: cfg, store: store, data: data, schemas: v, log: log, permissions: perms,
-		verifier: &jws.Verifier{Resolver: resolver}, seed: maphash.MakeSeed()}
+		verifier: &jws.Verifier{Resolver: resolver}, seed: maphash.MakeSeed(), events: newBus(cfg.EventQueue)}
 	if err := n.setupDataSchemas(context.Background()); err != nil {
 		return nil, fmt.Errorf("node: %w", err)
 	}
@@ -186,6 +192,9 @@ type Reply struct {
 	Subscription *Subscription     `json:"subscription,omitempty"`
 
 	Data io.ReadCloser `json:"-"`
+	// Sub is the live subscription of a successful *Subscribe; the transport delivers
+	// its events and closes it.
+	Sub *Sub `json:"-"`
 
 	iface, method string // of the processed message, when it could be decoded
 }
@@ -335,8 +344,10 @@ func (n *Node) dispatch(ctx context.Context, r *request) (*Reply, error) {
 		rep, err = n.protocolsConfigure(ctx, r)
 	case "ProtocolsQuery":
 		rep, err = n.protocolsQuery(ctx, r)
-	case "RecordsSubscribe", "MessagesSubscribe":
-		return statusReply(501, d.Method+"EventStreamUnimplemented: subscriptions need the websocket transport"), nil
+	case "RecordsSubscribe":
+		rep, err = n.recordsSubscribe(ctx, r)
+	case "MessagesSubscribe":
+		return statusReply(501, "MessagesSubscribeEventStreamUnimplemented: MessagesSubscribe is not implemented yet"), nil
 	default:
 		return statusReply(501, fmt.Sprintf("%s%s is not implemented by this server yet", d.Interface, d.Method)), nil
 	}

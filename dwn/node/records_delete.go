@@ -92,6 +92,7 @@ func (n *Node) recordsDelete(ctx context.Context, r *request) (*Reply, error) {
 		}
 		return nil, err
 	}
+	n.publishRecord(ctx, r.tenant, r.json, cid, st.InitialCID, ix)
 	if n.schemaDef != nil && ix["protocol"] == SchemaProtocol && !st.NewestIsDelete {
 		n.schemaChanged(r.tenant, n.schemaURIOf(ctx, r.tenant, st.NewestCID))
 	}

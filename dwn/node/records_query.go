@@ -173,53 +173,9 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 		return nil, dwn.Errorf(dwn.Invalid, "RecordsQueryParseFilterPublishedSortInvalid",
 			"queries must not filter for `published:false` and sort by %s", d.DateSort)
 	}
-	sig, err := n.parseOptionalSignature(ctx, r)
+	filters, err := n.recordsFilters(ctx, r, sortProp == dwn.SortDatePublished)
 	if err != nil {
 		return nil, err
-	}
-	base, err := n.convertFilter(f)
-	if err != nil {
-		return nil, err
-	}
-	if sortProp == dwn.SortDatePublished {
-		base.Equal["published"] = true
-	}
-	role := ""
-	if sig != nil {
-		role = sig.str("protocolRole")
-		if dg := sig.delegation; dg != nil {
-			if err := n.checkGrant(ctx, dg.grant, sig.author, sig.signer, d); err != nil {
-				return nil, err
-			}
-			if err := checkQueryScope(dg.grant, f.Protocol); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if role != "" {
-		if f.ProtocolPath == "" {
-			return nil, dwn.Errorf(dwn.Invalid, "RecordsQueryFilterMissingRequiredProperties",
-				"Role-authorized queries must include `protocolPath` in the filter")
-		}
-		def, err := n.definition(ctx, r.tenant, f.Protocol)
-		if err != nil {
-			return nil, unauthorized(err)
-		}
-		a := &protocols.Access{Method: dwn.MethodQuery, Author: sig.author, Role: role}
-		if err := protocols.AuthorizeQuery(ctx, n.recordView(r.tenant), def, a, f.Protocol, f.ProtocolPath, f.ContextID); err != nil {
-			return nil, unauthorized(err)
-		}
-	}
-	filters, err := visibleFilters(base, r.tenant, sig)
-	if err != nil {
-		return nil, err
-	}
-	if pub, constrained := base.Equal["published"].(bool); role != "" && sig.author != r.tenant && (!constrained || !pub) {
-		// Unpublished records the invoked role may query (the reference's
-		// buildUnpublishedProtocolAuthorizedRecordsFilter).
-		u := cloneFilter(base)
-		u.Equal["published"] = false
-		filters = append(filters, u)
 	}
 	q := &dwn.Query{Filters: filters, Sort: sortProp, Descending: desc}
 	if p := d.Pagination; p != nil {
@@ -247,6 +203,68 @@ func (n *Node) recordsQuery(ctx context.Context, r *request) (*Reply, error) {
 		rep.Entries = append(rep.Entries, e)
 	}
 	return rep, nil
+}
+
+// recordsFilters turns the filter of a RecordsQuery or RecordsSubscribe into the
+// filters of what the caller may see: it authenticates the signature (if any), checks
+// delegated grants and invoked roles, and narrows the filter for non-owners.
+// publishedOnly adds published = true (a sort by datePublished).
+func (n *Node) recordsFilters(ctx context.Context, r *request, publishedOnly bool) ([]dwn.Filter, error) {
+	d := &r.msg.Descriptor
+	f := d.Filter
+	sig, err := n.parseOptionalSignature(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	base, err := n.convertFilter(f)
+	if err != nil {
+		return nil, err
+	}
+	if publishedOnly {
+		base.Equal["published"] = true
+	}
+	role := ""
+	if sig != nil {
+		role = sig.str("protocolRole")
+		if dg := sig.delegation; dg != nil {
+			if err := n.checkGrant(ctx, dg.grant, sig.author, sig.signer, d); err != nil {
+				return nil, err
+			}
+			if err := checkQueryScope(dg.grant, f.Protocol); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if role != "" {
+		if f.ProtocolPath == "" {
+			what := "queries"
+			if d.Method == dwn.MethodSubscribe {
+				what = "subscriptions"
+			}
+			return nil, dwn.Errorf(dwn.Invalid, d.Interface+d.Method+"FilterMissingRequiredProperties",
+				"Role-authorized %s must include `protocolPath` in the filter", what)
+		}
+		def, err := n.definition(ctx, r.tenant, f.Protocol)
+		if err != nil {
+			return nil, unauthorized(err)
+		}
+		a := &protocols.Access{Method: d.Method, Author: sig.author, Role: role}
+		if err := protocols.AuthorizeQuery(ctx, n.recordView(r.tenant), def, a, f.Protocol, f.ProtocolPath, f.ContextID); err != nil {
+			return nil, unauthorized(err)
+		}
+	}
+	filters, err := visibleFilters(base, r.tenant, sig)
+	if err != nil {
+		return nil, err
+	}
+	if pub, constrained := base.Equal["published"].(bool); role != "" && sig.author != r.tenant && (!constrained || !pub) {
+		// Unpublished records the invoked role may query (the reference's
+		// buildUnpublishedProtocolAuthorizedRecordsFilter).
+		u := cloneFilter(base)
+		u.Equal["published"] = false
+		filters = append(filters, u)
+	}
+	return filters, nil
 }
 
 // entryJSON renders a stored latest write as a query entry: with encodedData (when

@@ -333,6 +333,13 @@ func (n *Node) recordsWrite(ctx context.Context, r *request) (*Reply, error) {
 		}
 		return nil, err
 	}
+	if u.Queryable {
+		initialCID := ""
+		if state != nil {
+			initialCID = state.InitialCID
+		}
+		n.publishRecord(ctx, r.tenant, r.json, stored.CID, initialCID, stored.Indexes)
+	}
 	if sc != nil && sc.install {
 		n.schemaChanged(r.tenant, sc.uri)
 		if state != nil {

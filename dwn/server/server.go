@@ -27,9 +27,11 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -53,13 +55,24 @@ type Handler struct {
 	// MaxRequestHeader is the largest dwn-request header in bytes (default
 	// DefaultMaxRequestHeader); a larger one gets HTTP 431 and JSON-RPC -50400.
 	MaxRequestHeader int
-	log              *slog.Logger
-	baseURL          string
-	maxFileSize      int64
-	mux              *http.ServeMux
-	registry         *prometheus.Registry
-	requests         *prometheus.CounterVec
-	latency          *prometheus.HistogramVec
+	// Websockets (any path): WSMaxFrame bounds a frame (default DefaultMaxFrame; a
+	// larger one closes the connection with 1009), MaxSubscriptionsPerConn the live
+	// subscriptions of a connection (default DefaultMaxSubscriptions; more get
+	// -32602), WSSendQueue the frames waiting for a client that does not read (default
+	// DefaultConnectionSendQueue; then it is disconnected with 4008), PingInterval the
+	// keep-alive (default 30 s; a connection without a pong since the last ping closes).
+	WSMaxFrame              int
+	MaxSubscriptionsPerConn int
+	WSSendQueue             int
+	PingInterval            time.Duration
+	wsConns                 atomic.Int64
+	log                     *slog.Logger
+	baseURL                 string
+	maxFileSize             int64
+	mux                     *http.ServeMux
+	registry                *prometheus.Registry
+	requests                *prometheus.CounterVec
+	latency                 *prometheus.HistogramVec
 
 	readyMu sync.Mutex
 	ready   map[string]func(context.Context) error
@@ -124,6 +137,11 @@ func NewHandler(n *node.Node, log *slog.Logger, baseURL string, maxFileSize int6
 		Help: "Time to process a DWN message, by interface and method.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)},
 		[]string{"interface", "method"})
 	h.registry.MustRegister(h.requests, h.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	h.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dwn_websocket_connections", Help: "Open websocket connections."},
+			func() float64 { return float64(h.wsConns.Load()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dwn_subscriptions", Help: "Live subscriptions."},
+			func() float64 { return float64(n.Subscribers()) }))
 	h.mux.HandleFunc("POST /{$}", h.jsonRPC)
 	h.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -165,6 +183,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if websocket.IsWebSocketUpgrade(r) {
+		h.serveWS(w, r)
+		return
+	}
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -189,9 +211,12 @@ type rpcRequest struct {
 		Target  string          `json:"target"`
 		Message json.RawMessage `json:"message"`
 	} `json:"params"`
-	Subscription *struct {
-		ID json.RawMessage `json:"id"`
-	} `json:"subscription,omitempty"`
+	Subscription *rpcSubscription `json:"subscription,omitempty"`
+}
+
+// rpcSubscription is the subscription context of a JSON-RPC request (websockets only).
+type rpcSubscription struct {
+	ID json.RawMessage `json:"id"`
 }
 
 type rpcError struct {
@@ -209,6 +234,7 @@ type rpcResponse struct {
 const (
 	codeBadRequest     = -50400
 	codeInvalidRequest = -32600
+	codeInvalidParams  = -32602
 	codeMethodNotFound = -32601
 	codeInternal       = -32603
 )
@@ -276,6 +302,9 @@ func (h *Handler) jsonRPC(w http.ResponseWriter, r *http.Request) {
 	h.requests.WithLabelValues(label(iface), label(method), strconv.Itoa(reply.Status.Code)).Inc()
 	if reply.Data != nil {
 		defer reply.Data.Close()
+	}
+	if reply.Sub != nil {
+		reply.Sub.Close() // only websockets deliver events
 	}
 	// The envelope is written by hand: json.Marshal would re-validate and re-compact
 	// every stored entry of the reply.

@@ -22,6 +22,12 @@ import (
 
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	return newTestServerWith(t, nil)
+}
+
+// newTestServerWith is newTestServer with the handler adjusted by adjust.
+func newTestServerWith(t *testing.T, adjust func(*Handler)) *httptest.Server {
+	t.Helper()
 	store, err := badger.Open(t.TempDir(), badger.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +37,11 @@ func newTestServer(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(NewHandler(n, nil, "http://test", node.DefaultMaxDataSize))
+	h := NewHandler(n, nil, "http://test", node.DefaultMaxDataSize)
+	if adjust != nil {
+		adjust(h)
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -153,6 +153,18 @@ type Descriptor struct {
 
 	// MessagesRead.
 	MessageCID string `json:"messageCid,omitempty"`
+
+	// MessagesQuery, MessagesSubscribe.
+	Filters []MessagesFilter `json:"filters,omitempty"`
+	Cursor  *Cursor          `json:"cursor,omitempty"`
+}
+
+// MessagesFilter is one filter of MessagesQuery and MessagesSubscribe (ORed).
+type MessagesFilter struct {
+	Interface        string     `json:"interface,omitempty"`
+	Method           string     `json:"method,omitempty"`
+	Protocol         string     `json:"protocol,omitempty"`
+	MessageTimestamp *DateRange `json:"messageTimestamp,omitempty"`
 }
 
 // Message is a DWN message. It is decoded from the JSON the client sent; the signed

@@ -1,6 +1,7 @@
 package dwn
 
 import (
+	"errors"
 	"context"
 	"io"
 	"strings"
@@ -303,9 +304,20 @@ type MessageStore interface {
 	// Protocols returns every configuration of the tenant in messageTimestamp order
 	// (ties by messageCid), with their indexes.
 	Protocols(ctx context.Context, tenant string) ([]StoredMessage, error)
+	// Events walks the tenant's event log after sequence number after (0: from the
+	// start) in commit order, calling fn with each event's sequence number and message
+	// (with its indexes) until fn returns ErrStop or another error, or the log ends.
+	// Superseded messages have left the log; a sequence number is never reused.
+	Events(ctx context.Context, tenant string, after uint64, fn func(seq uint64, m *StoredMessage) error) error
+	// EventSeq returns the sequence number of a message's event; NotFound if it has
+	// none.
+	EventSeq(ctx context.Context, tenant, messageCID string) (uint64, error)
 	// Close releases the store.
 	Close() error
 }
+
+// ErrStop ends a walk (MessageStore.Events) early without an error.
+var ErrStop = errors.New("stop")
 
 // DataStore keeps data too large to be inline.
 type DataStore interface {

@@ -343,6 +343,20 @@ func RecordsQuery(q Query, s jws.Signer, opts ...Option) (*Message, error) {
 	return signed(desc, s, opts)
 }
 
+// MessagesQuery builds a MessagesQuery of the event log with filters (MessagesFilters
+// as JSON values; none: everything) after cursor (nil: from the start), signed by s.
+func MessagesQuery(filters []map[string]any, cursor *dwn.Cursor, t time.Time, s jws.Signer, opts ...Option) (*Message, error) {
+	fs := make([]any, len(filters))
+	for i, f := range filters {
+		fs[i] = f
+	}
+	desc := map[string]any{"interface": "Messages", "method": "Query", "messageTimestamp": now(t), "filters": fs}
+	if cursor != nil {
+		desc["cursor"] = map[string]any{"messageCid": cursor.MessageCID, "value": cursor.Value}
+	}
+	return signed(desc, s, opts)
+}
+
 // RecordsSubscribe builds a RecordsSubscribe with filter (a RecordsFilter as JSON
 // values), signed by s; a nil s makes an anonymous one (published records only).
 func RecordsSubscribe(filter map[string]any, t time.Time, s jws.Signer, opts ...Option) (*Message, error) {

@@ -346,6 +346,8 @@ func (n *Node) dispatch(ctx context.Context, r *request) (*Reply, error) {
 		rep, err = n.protocolsQuery(ctx, r)
 	case "RecordsSubscribe":
 		rep, err = n.recordsSubscribe(ctx, r)
+	case "MessagesQuery":
+		rep, err = n.messagesQuery(ctx, r)
 	case "MessagesSubscribe":
 		return statusReply(501, "MessagesSubscribeEventStreamUnimplemented: MessagesSubscribe is not implemented yet"), nil
 	default:

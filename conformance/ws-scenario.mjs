@@ -14,7 +14,7 @@
 
 import { randomUUID } from 'node:crypto';
 
-import { DataStream, Message, PrivateKeySigner, RecordsDelete, RecordsSubscribe, RecordsWrite } from '@tbd54566975/dwn-sdk-js';
+import { Message, MessagesQuery, PrivateKeySigner, RecordsDelete, RecordsSubscribe, RecordsWrite } from '@tbd54566975/dwn-sdk-js';
 import { DidKey } from '@web5/dids';
 import WebSocket from 'ws';
 
@@ -156,6 +156,22 @@ const wantOwner = [`Write ${A}`, `Write ${B}`, `Write ${B} +initialWrite`, `Dele
 const wantAnon = [`Write ${B}`, `Write ${B} +initialWrite`];
 check('owner events', JSON.stringify(events['sub-1']) === JSON.stringify(wantOwner), events['sub-1']);
 check('anonymous events', JSON.stringify(events['sub-anon']) === JSON.stringify(wantAnon), events['sub-anon']);
+
+// MessagesQuery over the websocket: the event log, with a cursor.
+const wantLog = [await Message.getCid(a.message), await Message.getCid(b.message), await Message.getCid(b2.message), await Message.getCid(del.message)];
+const mq = await MessagesQuery.create({ filters: [], signer: alice.signer });
+ws.send({ jsonrpc: '2.0', id: 'q1', method: 'dwn.processMessage', params: { target: alice.did, message: mq.message } });
+f = await ws.next();
+const log = f?.result?.reply;
+check('MessagesQuery entries', log?.status?.code === 200 && JSON.stringify(log.entries) === JSON.stringify(wantLog) &&
+  log.cursor?.messageCid === wantLog[3], log);
+if (log?.cursor) {
+  const mq2 = await MessagesQuery.create({ filters: [{ interface: 'Records' }], cursor: log.cursor, signer: alice.signer });
+  ws.send({ jsonrpc: '2.0', id: 'q2', method: 'dwn.processMessage', params: { target: alice.did, message: mq2.message } });
+  f = await ws.next();
+  check('MessagesQuery after the cursor', f?.result?.reply?.status?.code === 200 && f.result.reply.entries.length === 0 &&
+    f.result.reply.cursor === undefined, f?.result?.reply);
+}
 
 // Close.
 ws.send({ jsonrpc: '2.0', id: 'c1', method: 'rpc.subscribe.close', params: {}, subscription: { id: 'sub-1' } });

@@ -1,8 +1,8 @@
 package dwn
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"io"
 	"strings"
 )
